@@ -1,0 +1,21 @@
+# FashionMNIST: the real test split, for validation and testing only.
+# Normalisation: Fashion-MNIST train split statistics (0.2860, 0.3530).
+data_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=10,
+    mean=[72.94],
+    std=[90.02],
+    to_rgb=False)
+
+val_dataloader = dict(
+    batch_size=256,
+    num_workers=2,
+    dataset=dict(
+        type='mmpretrain.FashionMNIST',
+        data_root='data/fashion_mnist',
+        split='test',
+        pipeline=[dict(type='mmpretrain.PackInputs')]),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

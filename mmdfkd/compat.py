@@ -1,0 +1,241 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""Workarounds that make MMRazor 1.0.0 + mmengine 0.10 work on torch 2.x.
+
+This is the only module of mmdfkd that deals with other packages' bugs.
+Each workaround names the upstream defect it answers. Nothing here edits
+site-packages, and nothing leaks out of the import: the only process-wide
+effects are (a) MMRazor's modules being imported and (b) mmengine's loader
+for local checkpoint files being replaced by a safe one through mmengine's
+public ``CheckpointLoader.register_scheme``.
+"""
+import importlib.abc
+import importlib.machinery
+import os
+import os.path as osp
+import pickle
+import sys
+from typing import Any, Dict
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+from .registry import HOOKS
+
+# --------------------------------------------------------------------------
+# 1. ``import mmrazor.models`` fails on torch >= 2.0 (open-mmlab/mmrazor
+#    issues 615 and 632). Three quantization modules import names that torch
+#    2.x removed, fall back to placeholders, and then call those placeholders
+#    at import time under ``if torch.__version__ >= 1.13``. Quantization is
+#    irrelevant to distillation, so while (and only while) those three module
+#    bodies execute, ``torch.__version__`` reads '1.12.0' and they take their
+#    own pre-1.13 branch. The real version is restored before any other
+#    module can observe the change; the quantization algorithms stay unusable.
+# --------------------------------------------------------------------------
+_VERSION_GATED_MODULES = frozenset({
+    'mmrazor.structures.quantization.backend_config.'
+    'common_operator_config_utils',
+    'mmrazor.structures.quantization.backend_config.mapping',
+    'mmrazor.models.quantizers.native_quantizer',
+})
+_PRE_QUANTIZATION_TORCH = '1.12.0'
+
+
+class _MaskedTorchVersionLoader(importlib.abc.Loader):
+    """Executes one module while ``torch.__version__`` reads 1.12.0."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        real_version = torch.__version__
+        torch.__version__ = _PRE_QUANTIZATION_TORCH
+        try:
+            self._loader.exec_module(module)
+        finally:
+            torch.__version__ = real_version
+
+
+class _MMRazorQuantizationFinder(importlib.abc.MetaPathFinder):
+    """Routes the three version-gated MMRazor modules to the masking
+    loader."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in _VERSION_GATED_MODULES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _MaskedTorchVersionLoader(spec.loader)
+        return spec
+
+
+def _import_mmrazor() -> None:
+    # Import everything mmrazor pulls in from other packages first, so that
+    # no module of theirs can be executed for the first time while the
+    # version is masked.
+    import mmcv  # noqa: F401
+    import mmengine.runner  # noqa: F401
+    import mmpretrain.models  # noqa: F401
+    import torch.ao.quantization  # noqa: F401
+
+    finder = _MMRazorQuantizationFinder()
+    sys.meta_path.insert(0, finder)
+    try:
+        import mmrazor.datasets  # noqa: F401
+        import mmrazor.engine  # noqa: F401
+        import mmrazor.models  # noqa: F401
+    finally:
+        sys.meta_path.remove(finder)
+
+
+# --------------------------------------------------------------------------
+# 2. torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine
+#    0.10.7 cannot read back its own checkpoints that way: they pickle
+#    ``HistoryBuffer`` objects (whose state holds ``getattr`` references to
+#    its methods) and numpy arrays/scalars. Resume is broken out of the box.
+#    Two halves answer it without turning safe loading off:
+#    - ``WeightsOnlyCheckpointHook`` rewrites what mmengine adds to each
+#      checkpoint into tensors and plain Python values before it is saved,
+#      and rebuilds the ``HistoryBuffer`` objects when it is loaded back;
+#    - ``load_from_local`` replaces mmengine's local-file loader: always
+#      ``weights_only=True``; a file that needs arbitrary unpickling is
+#      refused with an explanation, unless the user trusts that very file
+#      by listing it in the environment variable ``MMDFKD_TRUSTED_CHECKPOINTS``.
+# --------------------------------------------------------------------------
+TRUSTED_CHECKPOINTS_ENV = 'MMDFKD_TRUSTED_CHECKPOINTS'
+_HISTORY_BUFFER_TAG = '__mmengine_history_buffer__'
+
+
+class UnsafeCheckpointError(RuntimeError):
+    """A checkpoint needs arbitrary code execution to be unpickled."""
+
+
+def _trusted_checkpoints() -> set:
+    listed = os.environ.get(TRUSTED_CHECKPOINTS_ENV, '')
+    return {osp.realpath(p) for p in listed.split(os.pathsep) if p}
+
+
+def load_from_local(filename: str, map_location=None) -> Any:
+    """Load a local checkpoint with ``weights_only=True``.
+
+    Args:
+        filename (str): Path of the checkpoint file.
+        map_location (str | callable, optional): Same as :func:`torch.load`.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    if osp.realpath(filename) in _trusted_checkpoints():
+        return torch.load(
+            filename, map_location=map_location, weights_only=False)
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise UnsafeCheckpointError(
+            f'Refusing to load {filename}: it holds Python objects that only '
+            'a full unpickler can rebuild, and unpickling can run arbitrary '
+            f'code ({str(err).splitlines()[0]}). Checkpoints saved by '
+            'mmdfkd runs (with mmdfkd.WeightsOnlyCheckpointHook, which every '
+            'mmdfkd config enables) never need this. If you trust this file, '
+            f'list it in the environment variable {TRUSTED_CHECKPOINTS_ENV} '
+            f'(paths separated by "{os.pathsep}"), e.g. '
+            f'{TRUSTED_CHECKPOINTS_ENV}={filename} python tools/train.py ...'
+        ) from err
+    except RuntimeError as err:
+        raise ValueError(
+            f'{filename} is not a PyTorch checkpoint that can be read '
+            f'({err}). Point the config at a .pth file saved by '
+            'torch.save / mmengine.') from err
+
+
+def _to_weights_only(value: Any) -> Any:
+    """Replace numpy values and HistoryBuffers by tensors / Python
+    values."""
+    if isinstance(value, HistoryBuffer):
+        log_history, count_history = value.data
+        return {
+            _HISTORY_BUFFER_TAG: True,
+            'log_history': torch.from_numpy(np.asarray(log_history)),
+            'count_history': torch.from_numpy(np.asarray(count_history)),
+            'max_length': value.max_length,
+        }
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return type(value)((k, _to_weights_only(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_weights_only(v) for v in value)
+    return value
+
+
+def _from_weights_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(_HISTORY_BUFFER_TAG):
+            return HistoryBuffer(value['log_history'].numpy(),
+                                 value['count_history'].numpy(),
+                                 value['max_length'])
+        return type(value)(
+            (k, _from_weights_only(v)) for k, v in value.items())
+    return value
+
+
+def make_weights_only(checkpoint: Dict) -> None:
+    """Rewrite mmengine's additions to a checkpoint in place."""
+    for key in ('meta', 'message_hub', 'param_schedulers'):
+        if key in checkpoint:
+            checkpoint[key] = _to_weights_only(checkpoint[key])
+
+
+@HOOKS.register_module()
+class WeightsOnlyCheckpointHook(Hook):
+    """Keeps every checkpoint of the run loadable with
+    ``torch.load(weights_only=True)``, so ``--resume`` works on torch >= 2.6
+    without trusting the file (see workaround 2 in ``mmdfkd/compat.py``).
+
+    Runs last before saving so that it sees what other hooks added.
+    """
+
+    priority = 'LOWEST'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        make_weights_only(checkpoint)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if 'message_hub' in checkpoint:
+            checkpoint['message_hub'] = _from_weights_only(
+                checkpoint['message_hub'])
+
+
+def apply() -> None:
+    """Apply all workarounds; idempotent."""
+    _import_mmrazor()
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)
+
+
+# --------------------------------------------------------------------------
+# 3. mmengine 0.10's distributed set-up assumes a GPU: ``init_dist`` calls
+#    ``torch.cuda.set_device`` and ``Runner.wrap_model`` passes
+#    ``device_ids=[LOCAL_RANK]`` to DDP, both of which fail on a CPU-only
+#    machine. For CPU runs (tests, CI) the process group is started here
+#    with gloo (the runner then skips ``init_dist``) and the wrapper gets
+#    ``device_ids=None``.
+# --------------------------------------------------------------------------
+def prepare_cpu_distributed(cfg) -> None:
+    """Make a ``--launcher pytorch`` config run without a GPU."""
+    import torch.distributed as torch_dist
+    if torch.cuda.is_available() or torch_dist.is_initialized():
+        return
+    torch_dist.init_process_group(backend='gloo')
+    wrapper_cfg = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel')
+    wrapper_cfg['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper_cfg

@@ -1,0 +1,4 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+from .generators import DFKDGenerator, SingleProcessGeneratorWrapper
+
+__all__ = ['DFKDGenerator', 'SingleProcessGeneratorWrapper']

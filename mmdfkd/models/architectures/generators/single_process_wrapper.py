@@ -1,0 +1,27 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+import torch.nn as nn
+
+from mmdfkd.registry import MODELS
+
+
+@MODELS.register_module()
+class SingleProcessGeneratorWrapper(nn.Module):
+    """Gives a generator the ``.module`` attribute of a distributed wrapper.
+
+    MMRazor 1.0.0's ``DataFreeDistillation`` and ``DAFLDataFreeDistillation``
+    read ``self.generator.module.latent_dim``, which only exists when the
+    model is wrapped by ``MMSeparateDistributedDataParallel``; a plain
+    ``python tools/train.py`` raises ``AttributeError``. Wrapping the
+    generator in this module lets those algorithms run in one process with
+    their training logic unchanged: ``forward`` is the generator's.
+
+    Args:
+        generator (dict): Config of the wrapped generator.
+    """
+
+    def __init__(self, generator: dict) -> None:
+        super().__init__()
+        self.module = MODELS.build(generator)
+
+    def forward(self, *args, **kwargs):
+        return self.module(*args, **kwargs)

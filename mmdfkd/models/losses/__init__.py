@@ -1,0 +1,5 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+from .bn_statistics_loss import BNStatisticsLoss
+from .logit_discrepancy_loss import LogitDiscrepancyLoss
+
+__all__ = ['BNStatisticsLoss', 'LogitDiscrepancyLoss']
