@@ -105,7 +105,8 @@ def _import_mmrazor() -> None:
 #    - ``load_from_local`` replaces mmengine's local-file loader: always
 #      ``weights_only=True``; a file that needs arbitrary unpickling is
 #      refused with an explanation, unless the user trusts that very file
-#      by listing it in the environment variable ``MMDFKD_TRUSTED_CHECKPOINTS``.
+#      by listing it in the environment variable
+#      ``MMDFKD_TRUSTED_CHECKPOINTS``.
 # --------------------------------------------------------------------------
 TRUSTED_CHECKPOINTS_ENV = 'MMDFKD_TRUSTED_CHECKPOINTS'
 _HISTORY_BUFFER_TAG = '__mmengine_history_buffer__'

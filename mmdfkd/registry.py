@@ -6,10 +6,10 @@ and name its components ``mmdfkd.Xxx``; with ``default_scope='mmdfkd'``
 the prefix may be left out, and MMRazor's and mmengine's components are
 still found through the parents.
 """
+from mmengine.registry import Registry
 from mmrazor.registry import DATASETS as MMRAZOR_DATASETS
 from mmrazor.registry import HOOKS as MMRAZOR_HOOKS
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
-from mmengine.registry import Registry
 
 MODELS = Registry(
     'model', parent=MMRAZOR_MODELS, scope='mmdfkd',

@@ -4,7 +4,6 @@
 _base_ = [
     '../_base_/datasets/cifar100.py',
     '../_base_/models/dfkd_resnet34_resnet18.py',
-    '../_base_/dfkd_runtime.py',
 ]
 
 teacher_ckpt = 'checkpoints/cifar100_resnet34_teacher.pth'

@@ -4,7 +4,6 @@
 _base_ = [
     '../_base_/datasets/cifar10.py',
     '../_base_/models/dfkd_resnet34_resnet18.py',
-    '../_base_/dfkd_runtime.py',
 ]
 
 teacher_ckpt = 'checkpoints/cifar10_resnet34_teacher.pth'

@@ -4,7 +4,6 @@
 _base_ = [
     '../_base_/datasets/fmnist.py',
     '../_base_/models/dfkd_resnet34_resnet18.py',
-    '../_base_/dfkd_runtime.py',
 ]
 
 teacher_ckpt = 'checkpoints/fmnist_resnet34_teacher.pth'

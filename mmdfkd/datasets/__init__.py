@@ -1,4 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from .datafree_dataset import DataFreeDataset
+from .svhn import SVHN
 
-__all__ = ['DataFreeDataset']
+__all__ = ['DataFreeDataset', 'SVHN']

@@ -1,6 +1,8 @@
 # Ours: ResNet-34 teacher -> ResNet-18 student (mmpretrain ResNet_CIFAR),
 # with replay memory and BN-statistics constraint. The dataset configs set
 # num_classes, input channels and the teacher checkpoint.
+_base_ = ['../dfkd_runtime.py']
+
 model = dict(
     type='mmdfkd.ReplayDataFreeDistillation',
     architecture=dict(

@@ -327,7 +327,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             data (dict): A batch of the data-free dataset; only its size is
                 used.
             optim_wrapper (OptimWrapperDict): With ``generator`` and
-                ``architecture`` wrappers (``SeparateOptimWrapperConstructor``).
+                ``architecture`` wrappers, as built by MMRazor's
+                ``SeparateOptimWrapperConstructor``.
         """
         batch_size = len(data['inputs'])
         log_vars = dict(

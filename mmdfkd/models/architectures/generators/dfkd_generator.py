@@ -3,8 +3,9 @@ from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
-from mmrazor.models.architectures.generators.base_generator import \
-    BaseGenerator
+from mmrazor.models.architectures.generators.base_generator import (
+    BaseGenerator,
+)
 
 from mmdfkd.registry import MODELS
 

@@ -13,7 +13,9 @@ class SingleProcessGeneratorWrapper(nn.Module):
     model is wrapped by ``MMSeparateDistributedDataParallel``; a plain
     ``python tools/train.py`` raises ``AttributeError``. Wrapping the
     generator in this module lets those algorithms run in one process with
-    their training logic unchanged: ``forward`` is the generator's.
+    their training logic unchanged: ``forward`` is the generator's. Under a
+    distributed launch the wrapper is itself wrapped, and ``.module`` then
+    resolves to this wrapper, which passes ``latent_dim`` through.
 
     Args:
         generator (dict): Config of the wrapped generator.
@@ -22,6 +24,10 @@ class SingleProcessGeneratorWrapper(nn.Module):
     def __init__(self, generator: dict) -> None:
         super().__init__()
         self.module = MODELS.build(generator)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.module.latent_dim
 
     def forward(self, *args, **kwargs):
         return self.module(*args, **kwargs)

@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The torch/torchvision pair that installs on the project's CPU machines;
+# with a CUDA torch already in $(VENV), set TORCH_PKGS= to keep it.
+TORCH_PKGS ?= torch==2.14.1 torchvision==0.29.1
+FMNIST_DIR ?= data/fashion_mnist
+
+.PHONY: install test lint demo data-fmnist benchmark benchmark-quick
+
+$(VENV)/.installed: setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(if $(strip $(TORCH_PKGS)),$(PY) -m pip install -q $(TORCH_PKGS))
+	$(PY) -m pip install -q -e '.[tests]'
+	touch $@
+
+install: $(VENV)/.installed
+
+lint: install
+	$(PY) -m ruff check .
+
+test: install lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+data-fmnist: $(FMNIST_DIR)/t10k-images-idx3-ubyte
+
+$(FMNIST_DIR)/t10k-images-idx3-ubyte:
+	bash tools/prepare_fmnist.sh $(FMNIST_DIR)
+
+demo: install data-fmnist
+	$(PY) tools/demo.py
+
+benchmark: install data-fmnist
+	$(PY) tools/benchmark.py
+
+benchmark-quick: install data-fmnist
+	$(PY) tools/benchmark.py --quick
