@@ -13,7 +13,9 @@ import importlib.machinery
 import os
 import os.path as osp
 import pickle
+import re
 import sys
+import zipfile
 from typing import Any, Dict
 
 import numpy as np
@@ -134,25 +136,34 @@ def load_from_local(filename: str, map_location=None) -> Any:
     if osp.realpath(filename) in _trusted_checkpoints():
         return torch.load(
             filename, map_location=map_location, weights_only=False)
+    if not _looks_like_torch_file(filename):
+        raise ValueError(
+            f'{filename} is not a PyTorch checkpoint (neither a torch.save '
+            'zip archive nor a legacy pickle). Point the config at the .pth '
+            'file saved by torch.save / mmengine.')
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
+        needed = re.findall(r'GLOBAL ([\w.]+)', str(err))
+        what = f' (it needs {", ".join(needed)})' if needed else ''
         raise UnsafeCheckpointError(
             f'Refusing to load {filename}: it holds Python objects that only '
-            'a full unpickler can rebuild, and unpickling can run arbitrary '
-            f'code ({str(err).splitlines()[0]}). Checkpoints saved by '
-            'mmdfkd runs (with mmdfkd.WeightsOnlyCheckpointHook, which every '
-            'mmdfkd config enables) never need this. If you trust this file, '
-            f'list it in the environment variable {TRUSTED_CHECKPOINTS_ENV} '
-            f'(paths separated by "{os.pathsep}"), e.g. '
+            f'a full unpickler can rebuild{what}, and unpickling can run '
+            'arbitrary code. Checkpoints saved by mmdfkd runs (with '
+            'mmdfkd.WeightsOnlyCheckpointHook, which every mmdfkd config '
+            'enables) never need this. If you trust this file, list it in '
+            f'the environment variable {TRUSTED_CHECKPOINTS_ENV} (paths '
+            f'separated by "{os.pathsep}"), e.g. '
             f'{TRUSTED_CHECKPOINTS_ENV}={filename} python tools/train.py ...'
         ) from err
-    except RuntimeError as err:
-        raise ValueError(
-            f'{filename} is not a PyTorch checkpoint that can be read '
-            f'({err}). Point the config at a .pth file saved by '
-            'torch.save / mmengine.') from err
+
+
+def _looks_like_torch_file(filename: str) -> bool:
+    if zipfile.is_zipfile(filename):
+        return True
+    with open(filename, 'rb') as f:
+        return f.read(1) == b'\x80'  # pickle protocol >= 2 (legacy format)
 
 
 def _to_weights_only(value: Any) -> Any:

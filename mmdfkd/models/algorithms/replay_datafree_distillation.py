@@ -41,7 +41,12 @@ def load_teacher_checkpoint(teacher: nn.Module,
                             name: str = 'teacher',
                             hint: Optional[str] = None) -> None:
     """Load ``ckpt_path`` into ``teacher`` strictly, with errors that say
-    what is wrong and how to fix it."""
+    what is wrong and how to fix it.
+
+    ``teacher.init_weights()`` runs just before the weights are copied (as
+    MMRazor does), so that the runner's later ``init_weights()`` leaves them
+    alone.
+    """
     where = f'model.teachers.{name}.ckpt_path'
     if not osp.isfile(ckpt_path):
         how = f' {hint}' if hint else ''
@@ -91,6 +96,7 @@ def load_teacher_checkpoint(teacher: nn.Module,
             'Make build_cfg the model config that trained this checkpoint '
             '(depth, num_classes, in_channels, ...), or use the checkpoint '
             'of this teacher.')
+    teacher.init_weights()
     teacher.load_state_dict(state, strict=True)
 
 
@@ -174,8 +180,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         (self.teacher_name, teacher_cfg), = teachers.items()
         self.teachers = nn.ModuleDict(
             {self.teacher_name: MODELS.build(teacher_cfg['build_cfg'])})
-        # init first so that the runner's init_weights() keeps the weights
-        self.teacher.init_weights()
         ckpt_path = teacher_cfg.get('ckpt_path')
         if ckpt_path is None:
             MMLogger.get_current_instance().warning(

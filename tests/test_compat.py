@@ -1,0 +1,161 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""mmdfkd.compat: MMRazor on torch 2.x, safe checkpoint loading."""
+import collections
+import os.path as osp
+
+import pytest
+import torch
+from conftest import REPO, tiny_classifier
+from mmengine.config import Config
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+from mmengine.utils import digit_version
+
+import mmdfkd
+from mmdfkd.compat import (
+    TRUSTED_CHECKPOINTS_ENV,
+    UnsafeCheckpointError,
+    WeightsOnlyCheckpointHook,
+)
+
+
+def test_mmrazor_registries_are_populated():
+    from mmrazor import registry as razor
+    assert {'DataFreeDistillation', 'DAFLDataFreeDistillation',
+            'DAFLGenerator', 'ZSKTGenerator', 'L1Loss', 'KLDivergence',
+            'ATLoss', 'OnehotLikeLoss', 'InformationEntropyLoss',
+            'ActivationLoss', 'ConfigurableDistiller',
+            'SingleTeacherDistill'} <= set(razor.MODELS.module_dict)
+    assert 'SeparateOptimWrapperConstructor' in \
+        razor.OPTIM_WRAPPER_CONSTRUCTORS.module_dict
+    assert 'SingleTeacherDistillValLoop' in razor.LOOPS.module_dict
+    assert 'StopDistillHook' in razor.HOOKS.module_dict
+    import mmrazor.engine  # noqa: F401
+    import mmrazor.models  # noqa: F401
+
+
+def test_mmdfkd_registries_are_children_of_mmrazor():
+    from mmrazor.registry import HOOKS, MODELS
+
+    from mmdfkd import registry
+    assert registry.MODELS.parent is MODELS
+    assert registry.HOOKS.parent is HOOKS
+    assert MODELS.get('mmdfkd.ReplayDataFreeDistillation') is \
+        mmdfkd.models.ReplayDataFreeDistillation
+    assert registry.MODELS.get('DAFLGenerator') is not None  # via parent
+
+
+def test_real_torch_version_stays_visible():
+    assert digit_version(torch.__version__) >= digit_version('2.0.0')
+    assert str(torch.__version__) != '1.12.0'
+
+
+def test_mmrazor_data_free_algorithm_builds_and_trains():
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    from mmpretrain.structures import DataSample
+    from mmrazor.registry import MODELS
+    model = MODELS.build(
+        dict(
+            type='DataFreeDistillation',
+            architecture=tiny_classifier(3, 10, width=4),
+            teachers=dict(t=dict(build_cfg=tiny_classifier(3, 10, width=8))),
+            generator=dict(
+                type='mmdfkd.SingleProcessGeneratorWrapper',
+                generator=dict(
+                    type='DAFLGenerator', img_size=8, latent_dim=6,
+                    hidden_channels=8)),
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_recorders=dict(
+                    fc=dict(type='ModuleOutputs', source='head.fc')),
+                teacher_recorders=dict(
+                    t_fc=dict(type='ModuleOutputs', source='t.head.fc')),
+                distill_losses=dict(loss=dict(type='L1Loss')),
+                loss_forward_mappings=dict(
+                    loss=dict(
+                        s_feature=dict(from_student=True, recorder='fc'),
+                        t_feature=dict(from_student=False,
+                                       recorder='t_fc')))),
+            generator_distiller=dict(
+                type='ConfigurableDistiller',
+                student_recorders=dict(
+                    fc=dict(type='ModuleOutputs', source='head.fc')),
+                teacher_recorders=dict(
+                    t_fc=dict(type='ModuleOutputs', source='t.head.fc')),
+                distill_losses=dict(loss=dict(type='L1Loss',
+                                              loss_weight=-1)),
+                loss_forward_mappings=dict(
+                    loss=dict(
+                        s_feature=dict(from_student=True, recorder='fc'),
+                        t_feature=dict(from_student=False,
+                                       recorder='t_fc'))))))
+    optim = OptimWrapperDict(
+        architecture=OptimWrapper(
+            torch.optim.SGD(model.student.parameters(), lr=0.1)),
+        generator=OptimWrapper(
+            torch.optim.Adam(model.generator.parameters(), lr=1e-3)))
+    before = [p.clone() for p in model.student.parameters()]
+    data = dict(
+        inputs=[torch.zeros(3, 1, 1, dtype=torch.uint8)] * 4,
+        data_samples=[DataSample().set_gt_label(0)] * 4)
+    log = model.train_step(data, optim)
+    assert 'distill.loss' in log and 'generator.loss' in log
+    assert any(not torch.equal(a, b)
+               for a, b in zip(before, model.student.parameters()))
+
+
+class _Arbitrary:
+    pass
+
+
+def test_unsafe_checkpoint_is_refused_unless_trusted(tmp_path, monkeypatch):
+    path = str(tmp_path / 'unsafe.pth')
+    torch.save(dict(state_dict={}, extra=_Arbitrary()), path)
+    with pytest.raises(UnsafeCheckpointError) as err:
+        CheckpointLoader.load_checkpoint(path)
+    assert TRUSTED_CHECKPOINTS_ENV in str(err.value)
+    assert '_Arbitrary' in str(err.value)
+    monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, path)
+    assert isinstance(CheckpointLoader.load_checkpoint(path)['extra'],
+                      _Arbitrary)
+
+
+def test_not_a_checkpoint(tmp_path):
+    path = tmp_path / 'x.pth'
+    path.write_text('hello')
+    with pytest.raises(ValueError, match='not a PyTorch checkpoint'):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
+def test_hook_makes_mmengine_checkpoint_state_weights_only(tmp_path):
+    import numpy as np
+    buffer = HistoryBuffer()
+    for v in (1.0, 2.0, 4.0):
+        buffer.update(v)
+    checkpoint = dict(
+        meta=dict(iter=3, eta=np.float64(1.5)),
+        message_hub=dict(
+            log_scalars=collections.OrderedDict(loss=buffer),
+            runtime_info=dict(eta=np.float64(2.0), arr=np.arange(3)),
+            resumed_keys=dict(loss=True)),
+        state_dict=dict(w=torch.ones(2)))
+    hook = WeightsOnlyCheckpointHook()
+    hook.before_save_checkpoint(None, checkpoint)
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save(checkpoint, path)
+    loaded = torch.load(path, weights_only=True)
+    hook.after_load_checkpoint(None, loaded)
+    restored = loaded['message_hub']['log_scalars']['loss']
+    assert isinstance(restored, HistoryBuffer)
+    assert restored.mean() == pytest.approx(7 / 3)
+    assert loaded['meta']['eta'] == 1.5
+
+
+def test_mmpretrain_config_inheritance():
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/teachers/cifar100_resnet34.py'))
+    assert cfg.model.backbone.type == 'ResNet_CIFAR'
+    assert cfg.model.backbone.depth == 34
+    assert cfg.model.head.num_classes == 100
+    assert cfg.train_cfg.max_epochs == 200
+    assert cfg.train_dataloader.dataset.type == 'CIFAR100'

@@ -1,0 +1,40 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+import numpy as np
+import pytest
+import torch
+from conftest import NUM_IMAGES
+from mmengine.dataset import pseudo_collate
+from scipy.io import loadmat
+
+from mmdfkd.datasets import SVHN, DataFreeDataset
+
+
+def test_svhn_reads_mat_files_and_maps_label_10_to_0(svhn_root):
+    dataset = SVHN(svhn_root, split='test',
+                   pipeline=[dict(type='mmpretrain.PackInputs')])
+    assert len(dataset) == NUM_IMAGES
+    raw = loadmat(f'{svhn_root}/test_32x32.mat')
+    item = dataset[0]
+    assert item['inputs'].shape == (3, 32, 32)
+    assert torch.equal(item['inputs'],
+                       torch.from_numpy(raw['X'][..., 0]).permute(2, 0, 1))
+    labels = [
+        dataset.get_data_info(i)['gt_label'] for i in range(len(dataset))
+    ]
+    assert labels == (raw['y'].reshape(-1).astype(np.int64) % 10).tolist()
+    assert max(labels) <= 9
+
+
+def test_svhn_missing_file_says_where_to_get_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match='train_32x32.mat'):
+        SVHN(str(tmp_path), split='train')
+    with pytest.raises(ValueError, match='split'):
+        SVHN(str(tmp_path), split='val')
+
+
+def test_data_free_dataset_gives_placeholder_batches():
+    dataset = DataFreeDataset(length=10, in_channels=1)
+    batch = pseudo_collate([dataset[i] for i in range(4)])
+    assert len(batch['inputs']) == 4
+    assert batch['inputs'][0].shape == (1, 1, 1)
+    assert int(batch['data_samples'][0].gt_label) == 0

@@ -1,0 +1,108 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+import io
+
+import pytest
+import torch
+
+from mmdfkd.structures import ReplayMemory
+
+
+def _stream(start, num):
+    """Samples whose every value is their stream index."""
+    idx = torch.arange(start, start + num, dtype=torch.float32)
+    return idx.view(-1, 1, 1, 1).expand(-1, 1, 2, 2), idx.view(-1, 1)
+
+
+def _stored_ids(memory):
+    state = memory.state_dict()
+    return sorted(state['samples'][:, 0, 0, 0].float().long().tolist())
+
+
+def test_fifo_keeps_the_newest():
+    memory = ReplayMemory(10, policy='fifo', dtype='float32')
+    for start in range(0, 25, 5):
+        memory.push(*_stream(start, 5))
+    assert len(memory) == 10 and memory.num_seen == 25
+    assert _stored_ids(memory) == list(range(15, 25))
+    memory.push(*_stream(25, 13))  # a batch larger than the memory
+    assert _stored_ids(memory) == list(range(28, 38))
+
+
+def test_reservoir_keeps_every_sample_with_equal_probability():
+    capacity, stream, trials = 10, 100, 1000
+    counts = torch.zeros(stream)
+    for seed in range(trials):
+        memory = ReplayMemory(capacity, dtype='float32', seed=seed)
+        for start in range(0, stream, 7):
+            memory.push(*_stream(start, min(7, stream - start)))
+        ids = _stored_ids(memory)
+        assert len(set(ids)) == capacity
+        counts[ids] += 1
+    freq = counts / trials
+    # each sample is kept with probability capacity / stream = 0.1; the
+    # standard error over 1000 trials is 0.0095
+    assert (freq - 0.1).abs().max() < 0.045
+    assert freq[:10].mean() == pytest.approx(0.1, abs=0.02)
+    assert freq[-10:].mean() == pytest.approx(0.1, abs=0.02)
+
+
+def test_sample_returns_stored_samples_and_their_logits():
+    memory = ReplayMemory(8, dtype='float16')
+    memory.push(*_stream(0, 8))
+    samples, logits = memory.sample(20)
+    assert samples.dtype == torch.float32 and samples.shape == (20, 1, 2, 2)
+    assert torch.equal(samples[:, 0, 0, 0], logits[:, 0])
+    assert memory.nbytes == 8 * 4 * 2 + 8 * 1 * 4
+
+
+def test_uint8_storage_round_trips_within_quantisation_error():
+    mean, std = [120.0, 100.0], [60.0, 50.0]
+    memory = ReplayMemory(4, dtype='uint8', mean=mean, std=std,
+                          store_logits=False)
+    x = torch.randn(4, 2, 3, 3).clamp(-1.9, 1.9)
+    memory.push(x)
+    samples, logits = memory.sample(64)
+    assert logits is None
+    stored = memory.state_dict()['samples']
+    assert stored.dtype == torch.uint8
+    decoded = (stored.float() - torch.tensor(mean).view(1, 2, 1, 1)) / \
+        torch.tensor(std).view(1, 2, 1, 1)
+    assert (decoded - x).abs().max() <= 0.5 / 50 + 1e-6
+
+
+def test_state_round_trips_bit_for_bit_through_a_safe_checkpoint():
+    memory = ReplayMemory(16, seed=3)
+    for start in range(0, 40, 8):
+        memory.push(torch.randn(8, 3, 4, 4), torch.randn(8, 5))
+    buffer = io.BytesIO()
+    torch.save(dict(memory=memory.state_dict()), buffer)
+    buffer.seek(0)
+    state = torch.load(buffer, weights_only=True)['memory']
+    restored = ReplayMemory(16, seed=99)
+    restored.load_state_dict(state)
+    for key, value in memory.state_dict().items():
+        other = restored.state_dict()[key]
+        assert torch.equal(value, other) if torch.is_tensor(value) else \
+            value == other
+    # same random state: the next pushes and samples are identical
+    batch = torch.randn(8, 3, 4, 4), torch.randn(8, 5)
+    memory.push(*batch)
+    restored.push(*batch)
+    for a, b in zip(memory.sample(10), restored.sample(10)):
+        assert torch.equal(a, b)
+
+
+def test_bad_configuration_is_refused():
+    with pytest.raises(ValueError, match='capacity'):
+        ReplayMemory(0)
+    with pytest.raises(ValueError, match='unknown policy'):
+        ReplayMemory(4, policy='lifo')
+    with pytest.raises(ValueError, match='unknown dtype'):
+        ReplayMemory(4, dtype='bfloat8')
+    with pytest.raises(ValueError, match='mean and std'):
+        ReplayMemory(4, dtype='uint8')
+    memory = ReplayMemory(4, policy='fifo')
+    with pytest.raises(ValueError, match='capacity=4'):
+        memory.load_state_dict(ReplayMemory(8, 'fifo').state_dict())
+    with pytest.raises(RuntimeError, match='empty'):
+        memory.sample(1)
