@@ -280,15 +280,24 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             for module, training in modes:
                 module.training = training
 
-    def get_extra_state(self) -> Dict:
-        state = {'nonfinite_skips': self.nonfinite_skips}
+    # The latent stream's random state and the skip counter travel with the
+    # model's state dict, as one uint8 tensor: mmengine broadcasts every
+    # state-dict entry as a tensor under DDP.
+    def get_extra_state(self) -> torch.Tensor:
+        skips = torch.tensor([self.nonfinite_skips], dtype=torch.int64)
         if self._latent_rng is not None:
-            state['latent_rng'] = self._latent_rng.get_state()
-        return state
+            rng = self._latent_rng.get_state()
+        elif self._pending_rng_state is not None:
+            rng = self._pending_rng_state
+        else:
+            rng = torch.empty(0, dtype=torch.uint8)
+        return torch.cat([skips.view(torch.uint8), rng.cpu()])
 
-    def set_extra_state(self, state: Dict) -> None:
-        self.nonfinite_skips = state.get('nonfinite_skips', 0)
-        self._pending_rng_state = state.get('latent_rng')
+    def set_extra_state(self, state: torch.Tensor) -> None:
+        state = state.cpu()
+        self.nonfinite_skips = int(state[:8].clone().view(torch.int64))
+        self._pending_rng_state = state[8:].clone() if state.numel() > 8 \
+            else None
         self._latent_rng = None
 
     def _sample_latent(self, num: int) -> torch.Tensor:
@@ -300,6 +309,12 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             if self._pending_rng_state is not None:
                 self._latent_rng.set_state(self._pending_rng_state)
                 self._pending_rng_state = None
+                if get_rank() > 0:
+                    # every rank resumed rank 0's state: branch off
+                    seed = int(torch.randint(
+                        2**62, (1, ), generator=self._latent_rng,
+                        device=device)) + get_rank()
+                    self._latent_rng.manual_seed(seed)
         return torch.randn(
             num,
             generator.latent_dim,
