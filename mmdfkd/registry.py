@@ -7,16 +7,31 @@ the prefix may be left out, and MMRazor's and mmengine's components are
 still found through the parents.
 """
 from mmengine.registry import Registry
-from mmrazor.registry import DATASETS as MMRAZOR_DATASETS
-from mmrazor.registry import HOOKS as MMRAZOR_HOOKS
-from mmrazor.registry import MODELS as MMRAZOR_MODELS
+from mmrazor import registry as razor
 
-MODELS = Registry(
-    'model', parent=MMRAZOR_MODELS, scope='mmdfkd',
-    locations=['mmdfkd.models'])
-HOOKS = Registry(
-    'hook', parent=MMRAZOR_HOOKS, scope='mmdfkd',
-    locations=['mmdfkd.engine'])
-DATASETS = Registry(
-    'dataset', parent=MMRAZOR_DATASETS, scope='mmdfkd',
-    locations=['mmdfkd.datasets'])
+
+def _child(parent: Registry, locations=()) -> Registry:
+    return Registry(
+        parent.name, parent=parent, scope='mmdfkd', locations=list(locations))
+
+
+MODELS = _child(razor.MODELS, ['mmdfkd.models'])
+HOOKS = _child(razor.HOOKS, ['mmdfkd.engine'])
+DATASETS = _child(razor.DATASETS, ['mmdfkd.datasets'])
+# The rest hold nothing of ours; they exist so that default_scope='mmdfkd'
+# resolves every kind of component without falling back with a warning.
+RUNNERS = _child(razor.RUNNERS)
+RUNNER_CONSTRUCTORS = _child(razor.RUNNER_CONSTRUCTORS)
+LOOPS = _child(razor.LOOPS)
+DATA_SAMPLERS = _child(razor.DATA_SAMPLERS)
+TRANSFORMS = _child(razor.TRANSFORMS)
+MODEL_WRAPPERS = _child(razor.MODEL_WRAPPERS)
+WEIGHT_INITIALIZERS = _child(razor.WEIGHT_INITIALIZERS)
+OPTIMIZERS = _child(razor.OPTIMIZERS)
+OPTIM_WRAPPERS = _child(razor.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child(razor.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _child(razor.PARAM_SCHEDULERS)
+METRICS = _child(razor.METRICS)
+TASK_UTILS = _child(razor.TASK_UTILS)
+VISUALIZERS = _child(razor.VISUALIZERS)
+VISBACKENDS = _child(razor.VISBACKENDS)
