@@ -1,13 +1,17 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-"""mmdfkd's registries, children of MMRazor's (and so of mmengine's).
+"""mmdfkd's registries, children of mmengine's root registries.
 
 Configs import the plugin with ``custom_imports=dict(imports=['mmdfkd'])``
-and name its components ``mmdfkd.Xxx``; with ``default_scope='mmdfkd'``
-the prefix may be left out, and MMRazor's and mmengine's components are
-still found through the parents.
+and name its components ``mmdfkd.Xxx``. The registries hang directly under
+mmengine's roots, as MMRazor's and mmpretrain's do, because mmengine
+resolves a ``scope.Xxx`` name only among the root's children: this is what
+lets a project whose default scope is ``mmpretrain`` (or ``mmrazor``) use
+``type='mmdfkd.Xxx'``. Under ``default_scope='mmdfkd'``, mmengine's
+components need no prefix; MMRazor's and mmpretrain's are named
+``mmrazor.Xxx`` / ``mmpretrain.Xxx`` (or built under ``_scope_``).
 """
+from mmengine import registry as root
 from mmengine.registry import Registry
-from mmrazor import registry as razor
 
 
 def _child(parent: Registry, locations=()) -> Registry:
@@ -15,23 +19,27 @@ def _child(parent: Registry, locations=()) -> Registry:
         parent.name, parent=parent, scope='mmdfkd', locations=list(locations))
 
 
-MODELS = _child(razor.MODELS, ['mmdfkd.models'])
-HOOKS = _child(razor.HOOKS, ['mmdfkd.engine'])
-DATASETS = _child(razor.DATASETS, ['mmdfkd.datasets'])
+MODELS = _child(root.MODELS, ['mmdfkd.models'])
+HOOKS = _child(root.HOOKS, ['mmdfkd.engine'])
+DATASETS = _child(root.DATASETS, ['mmdfkd.datasets'])
 # The rest hold nothing of ours; they exist so that default_scope='mmdfkd'
 # resolves every kind of component without falling back with a warning.
-RUNNERS = _child(razor.RUNNERS)
-RUNNER_CONSTRUCTORS = _child(razor.RUNNER_CONSTRUCTORS)
-LOOPS = _child(razor.LOOPS)
-DATA_SAMPLERS = _child(razor.DATA_SAMPLERS)
-TRANSFORMS = _child(razor.TRANSFORMS)
-MODEL_WRAPPERS = _child(razor.MODEL_WRAPPERS)
-WEIGHT_INITIALIZERS = _child(razor.WEIGHT_INITIALIZERS)
-OPTIMIZERS = _child(razor.OPTIMIZERS)
-OPTIM_WRAPPERS = _child(razor.OPTIM_WRAPPERS)
-OPTIM_WRAPPER_CONSTRUCTORS = _child(razor.OPTIM_WRAPPER_CONSTRUCTORS)
-PARAM_SCHEDULERS = _child(razor.PARAM_SCHEDULERS)
-METRICS = _child(razor.METRICS)
-TASK_UTILS = _child(razor.TASK_UTILS)
-VISUALIZERS = _child(razor.VISUALIZERS)
-VISBACKENDS = _child(razor.VISBACKENDS)
+RUNNERS = _child(root.RUNNERS)
+RUNNER_CONSTRUCTORS = _child(root.RUNNER_CONSTRUCTORS)
+LOOPS = _child(root.LOOPS)
+DATA_SAMPLERS = _child(root.DATA_SAMPLERS)
+TRANSFORMS = _child(root.TRANSFORMS)
+MODEL_WRAPPERS = _child(root.MODEL_WRAPPERS)
+WEIGHT_INITIALIZERS = _child(root.WEIGHT_INITIALIZERS)
+OPTIMIZERS = _child(root.OPTIMIZERS)
+OPTIM_WRAPPERS = _child(root.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child(root.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _child(root.PARAM_SCHEDULERS)
+METRICS = _child(root.METRICS)
+EVALUATOR = _child(root.EVALUATOR)
+TASK_UTILS = _child(root.TASK_UTILS)
+VISUALIZERS = _child(root.VISUALIZERS)
+VISBACKENDS = _child(root.VISBACKENDS)
+LOG_PROCESSORS = _child(root.LOG_PROCESSORS)
+INFERENCERS = _child(root.INFERENCERS)
+FUNCTIONS = _child(root.FUNCTIONS)

@@ -34,15 +34,19 @@ def test_mmrazor_registries_are_populated():
     import mmrazor.models  # noqa: F401
 
 
-def test_mmdfkd_registries_are_children_of_mmrazor():
-    from mmrazor.registry import HOOKS, MODELS
+def test_mmdfkd_registries_resolve_from_every_scope():
+    from mmengine.registry import MODELS as ROOT
+    from mmpretrain.registry import MODELS as PRETRAIN
+    from mmrazor.registry import MODELS as RAZOR
 
     from mmdfkd import registry
-    assert registry.MODELS.parent is MODELS
-    assert registry.HOOKS.parent is HOOKS
-    assert MODELS.get('mmdfkd.ReplayDataFreeDistillation') is \
-        mmdfkd.models.ReplayDataFreeDistillation
-    assert registry.MODELS.get('DAFLGenerator') is not None  # via parent
+    assert registry.MODELS.parent is ROOT
+    assert registry.HOOKS.scope == 'mmdfkd'
+    name = 'mmdfkd.ReplayDataFreeDistillation'
+    for reg in (ROOT, RAZOR, PRETRAIN, registry.MODELS):
+        assert reg.get(name) is mmdfkd.models.ReplayDataFreeDistillation
+    assert registry.MODELS.get('mmrazor.DAFLGenerator') is \
+        RAZOR.get('DAFLGenerator')
 
 
 def test_real_torch_version_stays_visible():
@@ -62,7 +66,7 @@ def test_mmrazor_data_free_algorithm_builds_and_trains():
             generator=dict(
                 type='mmdfkd.SingleProcessGeneratorWrapper',
                 generator=dict(
-                    type='DAFLGenerator', img_size=8, latent_dim=6,
+                    type='mmrazor.DAFLGenerator', img_size=8, latent_dim=6,
                     hidden_channels=8)),
             distiller=dict(
                 type='ConfigurableDistiller',
