@@ -203,6 +203,12 @@ class ReplayMemory:
                 logits = logits.to(device, non_blocking=True)
         return samples, logits
 
+    @torch.no_grad()
+    def peek(self, num: int) -> torch.Tensor:
+        """The first ``num`` stored samples (float32), without touching the
+        random state (for pictures and inspection)."""
+        return self._decode(self._samples[:min(num, self._size)])
+
     # checkpointing ----------------------------------------------------
     def state_dict(self) -> Dict:
         """Contents, counters and random state; only tensors and Python

@@ -63,4 +63,8 @@ custom_hooks = [
         replay_batch_size=128,
         dtype='float16',
         store_logits=True),
+    # peak / drop from peak / mean accuracy with every validation
+    dict(type='mmdfkd.AccuracyHistoryHook'),
+    # grids of generated and replayed samples (work_dir/.../vis_image)
+    dict(type='mmdfkd.SampleVisualizationHook', interval=2500),
 ]

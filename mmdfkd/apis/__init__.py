@@ -1,0 +1,14 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+from .runs import (
+                   distil,
+                   evaluate,
+                   find_hook,
+                   load_config,
+                   set_data_root,
+                   train_teacher,
+)
+
+__all__ = [
+    'distil', 'evaluate', 'find_hook', 'load_config', 'set_data_root',
+    'train_teacher'
+]

@@ -1,0 +1,82 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""Run helpers shared by the demo and the benchmark: a teacher, then a
+distillation, each an ordinary mmengine Runner on a config file."""
+import os
+import os.path as osp
+import shutil
+import time
+from typing import Dict, Optional
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+
+def load_config(path: str,
+                work_dir: str,
+                options: Optional[Dict] = None) -> Config:
+    """A config file with ``--cfg-options``-style overrides."""
+    cfg = Config.fromfile(path)
+    if options:
+        cfg.merge_from_dict(options)
+    cfg.work_dir = work_dir
+    return cfg
+
+
+def set_data_root(cfg: Config, root: str) -> None:
+    """Point every dataloader that reads images at ``root``."""
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if loader and 'data_root' in loader.get('dataset', {}):
+            loader.dataset.data_root = root
+
+
+def find_hook(runner: Runner, hook_type: type):
+    for hook in runner.hooks:
+        if isinstance(hook, hook_type):
+            return hook
+    return None
+
+
+def train_teacher(cfg: Config, checkpoint_out: str) -> Dict:
+    """Train a teacher, copy its final checkpoint to ``checkpoint_out``.
+
+    Returns:
+        dict: ``accuracy`` (last validation top-1) and ``seconds``.
+    """
+    runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
+    runner.train()
+    seconds = time.perf_counter() - start
+    with open(osp.join(cfg.work_dir, 'last_checkpoint')) as f:
+        last = f.read().strip()
+    os.makedirs(osp.dirname(osp.abspath(checkpoint_out)), exist_ok=True)
+    shutil.copyfile(last, checkpoint_out)
+    accuracy = runner.message_hub.get_scalar('val/accuracy/top1').current()
+    return dict(accuracy=float(accuracy), seconds=seconds)
+
+
+def evaluate(cfg: Config, checkpoint: str) -> float:
+    """Top-1 accuracy of ``checkpoint`` on the config's test split."""
+    cfg.load_from = checkpoint
+    return float(Runner.from_cfg(cfg).test()['accuracy/top1'])
+
+
+def distil(cfg: Config) -> Dict:
+    """Run a distillation config; returns its accuracy history summary
+    (from ``mmdfkd.AccuracyHistoryHook``), wall time and memory bytes."""
+    from mmdfkd.engine import AccuracyHistoryHook, ReplayMemoryHook
+    runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
+    runner.train()
+    seconds = time.perf_counter() - start
+    history = find_hook(runner, AccuracyHistoryHook)
+    memory = find_hook(runner, ReplayMemoryHook)
+    result = dict(
+        seconds=seconds,
+        iters=runner.iter,
+        log_dir=runner.log_dir,
+        memory_bytes=memory.memory.nbytes if memory else 0)
+    if history is not None:
+        result.update(history.summary(), history_iters=history.iters,
+                      history_values=history.values)
+    return result

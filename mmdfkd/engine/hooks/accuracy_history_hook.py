@@ -1,0 +1,77 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+from typing import Dict, List, Optional
+
+from mmengine.hooks import Hook
+
+from mmdfkd.registry import HOOKS
+
+
+@HOOKS.register_module()
+class AccuracyHistoryHook(Hook):
+    """Tracks a validation metric over the run and logs, with every
+    validation, its running peak, the drop from that peak and its mean so
+    far: the forgetting a data-free student shows is the gap between the
+    peak and what it holds at the end.
+
+    Logged as ``val/<name>_peak``, ``val/<name>_drop`` and
+    ``val/<name>_mean`` (``<name>`` is the metric's last path part). The
+    history is saved in checkpoints and restored on resume.
+
+    Args:
+        metric (str): Key of the metric in the evaluator's results.
+            Defaults to ``'accuracy/top1'``.
+    """
+
+    # after RuntimeInfoHook (puts metrics in the message hub), before
+    # LoggerHook (prints them)
+    priority = 'NORMAL'
+
+    def __init__(self, metric: str = 'accuracy/top1') -> None:
+        self.metric = metric
+        self.name = metric.split('/')[-1]
+        self.iters: List[int] = []
+        self.values: List[float] = []
+
+    @property
+    def peak(self) -> float:
+        return max(self.values)
+
+    def summary(self) -> Dict[str, float]:
+        """Peak, final, mean and variance over the run, peak minus
+        final."""
+        if not self.values:
+            return {}
+        count = len(self.values)
+        mean = sum(self.values) / count
+        return dict(
+            peak=self.peak,
+            final=self.values[-1],
+            mean=mean,
+            variance=sum((v - mean)**2 for v in self.values) / count,
+            peak_minus_final=self.peak - self.values[-1],
+            evaluations=count)
+
+    def after_val_epoch(self,
+                        runner,
+                        metrics: Optional[Dict[str, float]] = None) -> None:
+        if not metrics or self.metric not in metrics:
+            return
+        self.iters.append(runner.iter)
+        self.values.append(float(metrics[self.metric]))
+        hub = runner.message_hub
+        hub.update_scalar(f'val/{self.name}_peak', self.peak)
+        hub.update_scalar(f'val/{self.name}_drop',
+                          self.peak - self.values[-1])
+        hub.update_scalar(f'val/{self.name}_mean',
+                          sum(self.values) / len(self.values))
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint['accuracy_history'] = dict(
+            metric=self.metric, iters=list(self.iters),
+            values=list(self.values))
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        history = checkpoint.get('accuracy_history')
+        if history and history['metric'] == self.metric:
+            self.iters = list(history['iters'])
+            self.values = list(history['values'])
