@@ -81,13 +81,14 @@ def fmnist_root(tmp_path_factory):
     """Fashion-MNIST idx files (uncompressed, as mmpretrain reads them)."""
     root = str(tmp_path_factory.mktemp('fashion_mnist'))
     rng = np.random.default_rng(0)
-    for prefix in ('train', 't10k'):
+    # more training than test images, so that a test can tell them apart
+    for prefix, num in (('train', NUM_IMAGES + 8), ('t10k', NUM_IMAGES)):
         _write_idx(
             osp.join(root, f'{prefix}-images-idx3-ubyte'),
-            rng.integers(0, 256, (NUM_IMAGES, 28, 28)))
+            rng.integers(0, 256, (num, 28, 28)))
         _write_idx(
             osp.join(root, f'{prefix}-labels-idx1-ubyte'),
-            rng.integers(0, 10, NUM_IMAGES))
+            rng.integers(0, 10, num))
     return root
 
 

@@ -34,9 +34,9 @@ model = dict(
             'checkpoints/fmnist_resnet18_w16_teacher.pth (or: make demo).')),
     generator=dict(latent_dim=64, hidden_channels=32))
 
-train_dataloader = dict(batch_size=128)
+train_dataloader = dict(batch_size=64)
 iters = 400
-train_cfg = dict(max_iters=iters, val_interval=20)
+train_cfg = dict(max_iters=iters, val_interval=40)
 param_scheduler = dict(
     _delete_=True,
     architecture=dict(
@@ -50,8 +50,8 @@ custom_hooks = [
     dict(
         type='mmdfkd.ReplayMemoryHook',
         capacity=1280,
-        push_per_iter=32,
-        replay_batch_size=64),
+        push_per_iter=16,
+        replay_batch_size=32),
     dict(type='mmdfkd.AccuracyHistoryHook'),
     dict(type='mmdfkd.SampleVisualizationHook', interval=100),
 ]

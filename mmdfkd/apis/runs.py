@@ -71,9 +71,12 @@ def distil(cfg: Config) -> Dict:
     seconds = time.perf_counter() - start
     history = find_hook(runner, AccuracyHistoryHook)
     memory = find_hook(runner, ReplayMemoryHook)
+    iter_times = runner.message_hub.get_scalar('train/time').data[0]
     result = dict(
         seconds=seconds,
         iters=runner.iter,
+        # mean training time per iteration (validation excluded)
+        time_per_iter=float(iter_times.mean()),
         log_dir=runner.log_dir,
         memory_bytes=memory.memory.nbytes if memory else 0)
     if history is not None:

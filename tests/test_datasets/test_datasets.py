@@ -38,3 +38,26 @@ def test_data_free_dataset_gives_placeholder_batches():
     assert len(batch['inputs']) == 4
     assert batch['inputs'][0].shape == (1, 1, 1)
     assert int(batch['data_samples'][0].gt_label) == 0
+
+
+@pytest.mark.parametrize('name', ['fmnist', 'cifar10', 'cifar100', 'svhn'])
+def test_validation_reads_the_test_split(name, data_roots):
+    """The dataset bases validate on the test files, never the training
+    ones (mmpretrain's FashionMNIST needs test_mode=True for that)."""
+    import os.path as osp
+
+    from conftest import REPO
+    from mmengine.config import Config
+
+    from mmdfkd.registry import DATASETS
+    cfg = Config.fromfile(
+        osp.join(REPO, f'configs/_base_/datasets/{name}.py'))
+    dataset_cfg = cfg.val_dataloader.dataset
+    dataset_cfg.data_root = data_roots[name]
+    dataset = DATASETS.build(dataset_cfg)
+    assert len(dataset) == NUM_IMAGES
+    if name == 'fmnist':
+        from mmpretrain.datasets.mnist import read_image_file
+        test_images = read_image_file(
+            osp.join(data_roots[name], 't10k-images-idx3-ubyte'))
+        assert torch.equal(dataset[0]['inputs'][0], test_images[0])

@@ -14,6 +14,9 @@ val_dataloader = dict(
         type='mmpretrain.FashionMNIST',
         data_root='data/fashion_mnist',
         split='test',
+        # mmpretrain 1.2.0's (Fashion)MNIST picks its files by test_mode,
+        # not by split: without this it reads the 60k training images.
+        test_mode=True,
         pipeline=[dict(type='mmpretrain.PackInputs')]),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))

@@ -1,0 +1,61 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""`make demo` and tools/benchmark.py at reduced size, on fixture data."""
+import glob
+import json
+import os.path as osp
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def _run(args, timeout=900):
+    result = subprocess.run([sys.executable, *args], cwd=REPO,
+                            capture_output=True, text=True, timeout=timeout)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return result.stdout
+
+
+def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
+    work = str(tmp_path / 'demo')
+    out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
+                '--work-dir', work, '--teacher-ckpt',
+                str(tmp_path / 'teacher.pth')])
+    for row in ('teacher accuracy (real test split)',
+                'student accuracy, final', 'student peak minus final',
+                'pictures (generated / replayed)'):
+        assert row in out
+    assert osp.isfile(tmp_path / 'teacher.pth')
+    pictures = glob.glob(osp.join(work, 'distil', '*', 'vis_data',
+                                  'vis_image', '*.png'))
+    names = {osp.basename(p).rsplit('_', 1)[0] for p in pictures}
+    assert names == {'generator_samples', 'memory_samples'}
+    # the teacher is reused on a second run
+    out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
+                '--work-dir', work, '--teacher-ckpt',
+                str(tmp_path / 'teacher.pth')])
+    assert 'Reusing the teacher' in out
+
+
+def test_benchmark_quick_profile(tmp_path, fmnist_root):
+    out_dir = tmp_path / 'out'
+    _run(['tools/benchmark.py', '--quick', '--data-root', fmnist_root,
+          '--out-dir', str(out_dir), '--work-dir', str(tmp_path / 'work'),
+          '--teacher-ckpt', str(tmp_path / 'teacher.pth')])
+    with open(out_dir / 'results.json') as f:
+        results = json.load(f)
+    methods = {'ours', 'ours w/o memory', 'ours w/o BN loss',
+               'ours, FIFO memory', 'MMRazor DFAD', 'MMRazor DAFL',
+               'MMRazor ZSKT'}
+    assert set(results['summary']) == methods
+    for row in results['summary'].values():
+        for key in ('final', 'peak', 'mean'):
+            assert 0 <= row[key] <= 100
+        assert row['peak'] >= row['final']
+        assert row['time_per_iter'] > 0 and row['peak_rss_mb'] > 0
+    assert results['summary']['ours']['memory_bytes'] > 0
+    assert results['summary']['ours w/o memory']['memory_bytes'] == 0
+    table = (out_dir / 'results.md').read_text()
+    assert sum(f'| {m} |' in table for m in methods) == len(methods)
+    assert (out_dir / 'accuracy.png').stat().st_size > 1000
