@@ -17,7 +17,7 @@ model = dict(
     generator=dict(generator=dict(latent_dim=64, hidden_channels=32)))
 
 train_dataloader = dict(batch_size=64)
-iters = 400
+iters = 300
 train_cfg = dict(max_iters=iters, val_interval=20)
 # Same schedule form for every method of the benchmark: cosine over the run.
 param_scheduler = dict(
