@@ -27,4 +27,5 @@ custom_hooks = [
         capacity=48,
         push_per_iter=8,
         replay_batch_size=8),
+    dict(type='mmdfkd.AccuracyHistoryHook'),
 ]

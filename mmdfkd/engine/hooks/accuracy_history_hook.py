@@ -51,6 +51,14 @@ class AccuracyHistoryHook(Hook):
             peak_minus_final=self.peak - self.values[-1],
             evaluations=count)
 
+    def before_train(self, runner) -> None:
+        if runner.val_loop is None:
+            runner.logger.warning(
+                'No validation set is configured (val_dataloader, val_cfg, '
+                'val_evaluator): training goes on, but the student\'s '
+                'accuracy cannot be measured. Add the real test split as '
+                'val_dataloader to measure it.')
+
     def after_val_epoch(self,
                         runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
