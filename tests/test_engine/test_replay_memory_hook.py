@@ -6,11 +6,12 @@ from mmdfkd.engine import ReplayMemoryHook
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(capacity=0), 'capacity must be a positive'),
-    (dict(capacity=-5), 'capacity must be a positive'),
-    (dict(capacity=64, replay_batch_size=128), 'replay_batch_size=128'),
-    (dict(policy='lru'), 'unknown policy'),
-    (dict(dtype='float64'), 'unknown dtype'),
+    (dict(capacity=0), 'capacity must be a positive.*Set e.g. capacity='),
+    (dict(capacity=-5), 'capacity must be a positive.*Set e.g. capacity='),
+    (dict(capacity=64, replay_batch_size=128),
+     'replay_batch_size=128.*lower it or raise capacity'),
+    (dict(policy='lru'), "unknown policy 'lru'; use one of"),
+    (dict(dtype='float64'), "unknown dtype 'float64'; use one of"),
     (dict(push_per_iter=0), 'push_per_iter'),
     (dict(push_interval=0), 'push_interval'),
 ])

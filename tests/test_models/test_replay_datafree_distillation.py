@@ -158,11 +158,13 @@ def test_file_that_is_not_a_checkpoint(tmp_path):
     path.write_text('not a checkpoint')
     cfg = tiny_algorithm()
     cfg['teachers']['t']['ckpt_path'] = str(path)
-    with pytest.raises(ValueError, match='not a PyTorch checkpoint'):
+    with pytest.raises(ValueError, match='not a PyTorch checkpoint') as err:
         MODELS.build(cfg)
+    assert 'model.teachers.t.ckpt_path' in str(err.value)
     torch.save({'epoch': 3}, path)
-    with pytest.raises(ValueError, match='not a model checkpoint'):
+    with pytest.raises(ValueError, match='not a model checkpoint') as err:
         MODELS.build(cfg)
+    assert '.pth file saved by the teacher training' in str(err.value)
 
 
 def test_checkpoint_that_does_not_fit_the_teacher(tmp_path):
@@ -190,15 +192,17 @@ def test_fitting_checkpoint_is_loaded(tmp_path):
 def test_teacher_and_student_disagree_on_classes():
     cfg = tiny_algorithm()
     cfg['architecture'] = tiny_classifier(1, 7, width=4)
-    with pytest.raises(ValueError, match='number of classes'):
+    with pytest.raises(ValueError, match='number of classes') as err:
         MODELS.build(cfg)
+    assert "Set the student head's num_classes" in str(err.value)
 
 
 def test_generator_output_the_teacher_cannot_take():
     cfg = tiny_algorithm()
     cfg['generator']['out_channels'] = 3
-    with pytest.raises(ValueError, match='img_size and out_channels'):
+    with pytest.raises(ValueError, match='img_size and out_channels') as err:
         MODELS.build(cfg)
+    assert '(3, 8, 8)' in str(err.value)  # what the generator makes
 
 
 def test_bn_loss_on_a_teacher_without_batchnorm():
@@ -206,8 +210,9 @@ def test_bn_loss_on_a_teacher_without_batchnorm():
     cfg['teachers']['t']['build_cfg'] = dict(
         _scope_='mmpretrain', type='ImageClassifier',
         backbone=dict(type='LeNet5', num_classes=10))
-    with pytest.raises(ValueError, match='no BatchNorm'):
+    with pytest.raises(ValueError, match='no BatchNorm') as err:
         MODELS.build(cfg)
+    assert 'bn_loss=None' in str(err.value)
 
 
 def test_more_than_one_teacher_is_refused():
