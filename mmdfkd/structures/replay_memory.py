@@ -82,8 +82,12 @@ class ReplayMemory:
             mean, dtype=torch.float32).view(1, -1, 1, 1)
         self._std = None if std is None else torch.tensor(
             std, dtype=torch.float32).view(1, -1, 1, 1)
+        # insertion decisions are made on the host (they index a Python
+        # dict); replay indices are drawn where the storage lives, so that
+        # a GPU memory needs no host-to-device copy per student step
         self._rng = torch.Generator()
         self._rng.manual_seed(seed)
+        self._sample_rng: Optional[torch.Generator] = None
         self._samples: Optional[torch.Tensor] = None
         self._logits: Optional[torch.Tensor] = None
         self._size = 0  # filled slots: always the first ``_size`` ones
@@ -119,10 +123,24 @@ class ReplayMemory:
         return (stored.float() - self._mean.to(
             stored.device)) / self._std.to(stored.device)
 
+    def _make_sample_rng(self, state: Optional[torch.Tensor] = None) -> None:
+        """A generator on the storage's device (none on the CPU, where the
+        host generator serves), seeded from the host one or given its
+        saved state."""
+        if self.device.type == 'cpu':
+            return
+        self._sample_rng = torch.Generator(device=self.device)
+        if state is None:
+            self._sample_rng.manual_seed(
+                int(torch.randint(2**62, (1, ), generator=self._rng)))
+        else:
+            self._sample_rng.set_state(state.cpu())
+
     def _allocate(self, samples: torch.Tensor,
                   logits: Optional[torch.Tensor]) -> None:
         if self.device is None:
             self.device = samples.device
+        self._make_sample_rng()
         self._samples = torch.empty((self.capacity, *samples.shape[1:]),
                                     dtype=_DTYPES[self.dtype],
                                     device=self.device)
@@ -193,8 +211,9 @@ class ReplayMemory:
         """
         if self._size == 0:
             raise RuntimeError('ReplayMemory.sample: the memory is empty.')
+        rng = self._sample_rng or self._rng
         index = torch.randint(
-            self._size, (num, ), generator=self._rng).to(self.device)
+            self._size, (num, ), generator=rng, device=rng.device)
         samples = self._decode(self._samples[index])
         logits = None if self._logits is None else self._logits[index]
         if device is not None:
@@ -226,6 +245,8 @@ class ReplayMemory:
             seen=self._seen,
             next=self._next,
             rng_state=self._rng.get_state(),
+            sample_rng_state=None if self._sample_rng is None else
+            self._sample_rng.get_state(),
         )
 
     def load_state_dict(self, state: Dict) -> None:
@@ -239,8 +260,10 @@ class ReplayMemory:
         self._size = state['size']
         self._seen = state['seen']
         self._next = state['next']
-        self._rng.set_state(state['rng_state'])
-        self._samples = self._logits = None
+        # mmengine maps a resumed checkpoint to the training device; random
+        # states must be host tensors
+        self._rng.set_state(state['rng_state'].cpu())
+        self._samples = self._logits = self._sample_rng = None
         if state['samples'] is not None:
             stored = state['samples']
             if self.device is None:
@@ -249,6 +272,7 @@ class ReplayMemory:
                                         dtype=stored.dtype,
                                         device=self.device)
             self._samples[:self._size] = stored.to(self.device)
+            self._make_sample_rng(state.get('sample_rng_state'))
         if state['logits'] is not None:
             stored = state['logits']
             self._logits = torch.empty((self.capacity, *stored.shape[1:]),

@@ -307,7 +307,13 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             self._latent_rng = torch.Generator(device=device)
             self._latent_rng.manual_seed(torch.initial_seed() + get_rank())
             if self._pending_rng_state is not None:
-                self._latent_rng.set_state(self._pending_rng_state)
+                try:
+                    self._latent_rng.set_state(self._pending_rng_state)
+                except RuntimeError:  # saved on another kind of device
+                    MMLogger.get_current_instance().warning(
+                        'The latent random state in the checkpoint is from '
+                        'another device type; the latent stream restarts '
+                        'from the run seed.')
                 self._pending_rng_state = None
                 if get_rank() > 0:
                     # every rank resumed rank 0's state: branch off
