@@ -50,7 +50,7 @@ def parse_args():
         '--teacher-ckpt',
         default='checkpoints/fmnist_resnet18_w16_teacher.pth',
         help='reused if it exists, else trained and saved here')
-    parser.add_argument('--updates', type=int, default=1500,
+    parser.add_argument('--updates', type=int, default=1000,
                         help='student updates per run (all methods)')
     parser.add_argument('--evals', type=int, default=20,
                         help='test-set evaluations per run')
