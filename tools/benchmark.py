@@ -56,7 +56,10 @@ def parse_args():
                         help='test-set evaluations per run')
     parser.add_argument('--seeds', type=int, default=3,
                         help=f'seeds for {MULTI_SEED}; 1 for the others')
-    parser.add_argument('--methods', nargs='+', default=list(METHODS))
+    parser.add_argument('--methods', nargs='+', default=list(METHODS),
+                        choices=list(METHODS))
+    parser.add_argument('--fresh', action='store_true',
+                        help='ignore the runs of an interrupted benchmark')
     parser.add_argument('--run-one', help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -209,13 +212,16 @@ def main():
     from mmengine.config import Config
     batch = quick_opts['train_dataloader']['batch_size'] if args.quick \
         else Config.fromfile(OURS).train_dataloader.batch_size
-    runs = {}
+    runs = previous_runs(args, batch)
     for method in args.methods:
         config, steps, change = METHODS[method]
         iters = max(1, args.updates // steps)
         seeds = args.seeds if method in MULTI_SEED else 1
         for seed in range(seeds):
             name = f'{method} seed {seed}'
+            if any(r['seed'] == seed for r in runs.get(method, [])):
+                print(f'{name}: kept from {args.out_dir}/results.json')
+                continue
             work_dir = osp.join(args.work_dir,
                                 method.replace(' ', '_').replace(',', '')
                                 .replace('/', '') + f'_seed{seed}')
@@ -250,6 +256,21 @@ def main():
                   f'{result["time_per_iter"]:.3f} s/iter', flush=True)
             write_outputs(args, runs, teacher_acc, batch, final=False)
     write_outputs(args, runs, teacher_acc, batch, final=True)
+
+
+def previous_runs(args, batch):
+    """Runs of an interrupted benchmark with the same settings, so that a
+    restart only does what is missing (``--fresh`` ignores them)."""
+    path = osp.join(args.out_dir, 'results.json')
+    if args.fresh or not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        previous = json.load(f)
+    meta = previous['meta']
+    same = all(meta.get(k) == v for k, v in dict(
+        updates=args.updates, evals=args.evals, batch=batch,
+        quick=args.quick).items())
+    return previous['runs'] if same else {}
 
 
 def write_outputs(args, runs, teacher_acc, batch, final):
