@@ -1,37 +1,14 @@
 # Ours: ResNet-34 teacher -> ResNet-18 student (mmpretrain ResNet_CIFAR),
 # with replay memory and BN-statistics constraint. The dataset configs set
 # num_classes, input channels and the teacher checkpoint.
-_base_ = ['../dfkd_runtime.py']
+_base_ = ['../dfkd_runtime.py', './resnet_cifar_34_18.py']
 
 model = dict(
     type='mmdfkd.ReplayDataFreeDistillation',
-    architecture=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='ResNet_CIFAR', depth=18, in_channels=3, out_indices=(3, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=10,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
+    architecture={{_base_._student}},
     teachers=dict(
         res34=dict(
-            build_cfg=dict(
-                _scope_='mmpretrain',
-                type='ImageClassifier',
-                backbone=dict(
-                    type='ResNet_CIFAR',
-                    depth=34,
-                    in_channels=3,
-                    out_indices=(3, )),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(
-                    type='LinearClsHead',
-                    num_classes=10,
-                    in_channels=512,
-                    loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
+            build_cfg={{_base_._teacher}},
             ckpt_path=None)),
     # As MMRazor's dfad generator: latent 256, 128-channel first stage.
     generator=dict(

@@ -6,36 +6,13 @@
 # wrapper; (2) training batches come from mmdfkd.DataFreeDataset instead of
 # the real CIFAR-10 training set (MMRazor only uses their count and labels);
 # (3) mmpretrain ResNet_CIFAR models replace the mmcls ones.
-_base_ = ['../dfkd_runtime.py']
-
-_student = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
-    backbone=dict(
-        type='ResNet_CIFAR', depth=18, in_channels=3, out_indices=(3, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=512,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-_teacher = dict(
-    _scope_='mmpretrain',
-    type='ImageClassifier',
-    backbone=dict(
-        type='ResNet_CIFAR', depth=34, in_channels=3, out_indices=(3, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=512,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+_base_ = ['../dfkd_runtime.py', './resnet_cifar_34_18.py']
 
 model = dict(
     _scope_='mmrazor',
     type='DataFreeDistillation',
-    architecture=_student,
-    teachers=dict(res34=dict(build_cfg=_teacher)),
+    architecture={{_base_._student}},
+    teachers=dict(res34=dict(build_cfg={{_base_._teacher}})),
     generator=dict(
         type='mmdfkd.SingleProcessGeneratorWrapper',
         generator=dict(
