@@ -19,7 +19,7 @@ def _child(parent: Registry, locations=()) -> Registry:
         parent.name, parent=parent, scope='mmdfkd', locations=list(locations))
 
 
-MODELS = _child(root.MODELS, ['mmdfkd.models'])
+MODELS = _child(root.MODELS, ['mmdfkd.models', 'mmdfkd.structures'])
 HOOKS = _child(root.HOOKS, ['mmdfkd.engine'])
 DATASETS = _child(root.DATASETS, ['mmdfkd.datasets'])
 # The rest hold nothing of ours; they exist so that default_scope='mmdfkd'
@@ -37,7 +37,8 @@ OPTIM_WRAPPER_CONSTRUCTORS = _child(root.OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = _child(root.PARAM_SCHEDULERS)
 METRICS = _child(root.METRICS)
 EVALUATOR = _child(root.EVALUATOR)
-TASK_UTILS = _child(root.TASK_UTILS)
+# replay-memory insertion policies
+TASK_UTILS = _child(root.TASK_UTILS, ['mmdfkd.structures'])
 VISUALIZERS = _child(root.VISUALIZERS)
 VISBACKENDS = _child(root.VISBACKENDS)
 LOG_PROCESSORS = _child(root.LOG_PROCESSORS)

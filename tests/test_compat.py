@@ -1,13 +1,10 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 """mmdfkd.compat: MMRazor on torch 2.x, safe checkpoint loading."""
-import collections
 import os.path as osp
 
 import pytest
 import torch
-from conftest import REPO, tiny_classifier
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 from mmengine.utils import digit_version
 
@@ -15,8 +12,8 @@ import mmdfkd
 from mmdfkd.compat import (
     TRUSTED_CHECKPOINTS_ENV,
     UnsafeCheckpointError,
-    WeightsOnlyCheckpointHook,
 )
+from mmdfkd.testing import REPO, tiny_classifier
 
 
 def test_mmrazor_registries_are_populated():
@@ -129,30 +126,6 @@ def test_not_a_checkpoint(tmp_path):
     path.write_text('hello')
     with pytest.raises(ValueError, match='not a PyTorch checkpoint'):
         CheckpointLoader.load_checkpoint(str(path))
-
-
-def test_hook_makes_mmengine_checkpoint_state_weights_only(tmp_path):
-    import numpy as np
-    buffer = HistoryBuffer()
-    for v in (1.0, 2.0, 4.0):
-        buffer.update(v)
-    checkpoint = dict(
-        meta=dict(iter=3, eta=np.float64(1.5)),
-        message_hub=dict(
-            log_scalars=collections.OrderedDict(loss=buffer),
-            runtime_info=dict(eta=np.float64(2.0), arr=np.arange(3)),
-            resumed_keys=dict(loss=True)),
-        state_dict=dict(w=torch.ones(2)))
-    hook = WeightsOnlyCheckpointHook()
-    hook.before_save_checkpoint(None, checkpoint)
-    path = str(tmp_path / 'ckpt.pth')
-    torch.save(checkpoint, path)
-    loaded = torch.load(path, weights_only=True)
-    hook.after_load_checkpoint(None, loaded)
-    restored = loaded['message_hub']['log_scalars']['loss']
-    assert isinstance(restored, HistoryBuffer)
-    assert restored.mean() == pytest.approx(7 / 3)
-    assert loaded['meta']['eta'] == 1.5
 
 
 def test_mmpretrain_config_inheritance():

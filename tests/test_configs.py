@@ -7,11 +7,11 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import REPO, save_state_dict
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmdfkd.registry import MODELS
+from mmdfkd.testing import REPO, save_state_dict
 
 
 def _configs(folder):
@@ -29,11 +29,6 @@ def _setup(path):
     if 'examples' in path:
         return 'cifar10'
     return osp.basename(path).split('_')[0]
-
-
-def _teacher_cfg(cfg):
-    (_, teacher), = cfg.model.teachers.items()
-    return teacher
 
 
 def test_every_setup_has_ours_and_three_baselines():
@@ -57,20 +52,39 @@ def test_teacher_config_builds(path):
 def test_dfkd_config_refuses_a_missing_teacher_with_the_recipe():
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/dfkd/cifar100_resnet34_resnet18.py'))
-    cfg.model.teachers.res34.ckpt_path = '/nonexistent/teacher.pth'
     with pytest.raises(FileNotFoundError) as err:
-        MODELS.build(cfg.model)
+        MODELS.build(cfg.model)  # checkpoints/cifar100_resnet34_teacher.pth
     message = str(err.value)
-    assert '/nonexistent/teacher.pth' in message
+    assert 'checkpoints/cifar100_resnet34_teacher.pth' in message
     assert 'python tools/train.py configs/teachers/cifar100_resnet34.py' \
         in message
+    assert 'work_dirs/cifar100_resnet34/last_checkpoint' in message
+
+
+# what a dumped config may hold at its top level: mmengine's keys only
+RUNNER_KEYS = {
+    'model', 'data_preprocessor', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'val_evaluator',
+    'test_evaluator', 'optim_wrapper', 'param_scheduler', 'default_hooks',
+    'custom_hooks', 'env_cfg', 'log_processor', 'log_level', 'visualizer',
+    'load_from', 'resume', 'randomness', 'default_scope', 'custom_imports',
+    'model_wrapper_cfg', 'launcher', 'work_dir', 'vis_backends',
+    'auto_scale_lr', 'dataset_type', 'train_pipeline', 'test_pipeline'
+}
+
+
+@pytest.mark.parametrize('path', DISTILL)
+def test_config_has_one_teacher_key_and_no_stray_keys(path):
+    cfg = Config.fromfile(osp.join(REPO, path))
+    assert list(cfg.model.teachers) == ['teacher']
+    assert set(cfg.keys()) <= RUNNER_KEYS, set(cfg.keys()) - RUNNER_KEYS
 
 
 @pytest.mark.parametrize('path', DISTILL + _configs('examples'))
 def test_distillation_config_trains_and_validates(path, data_roots,
                                                   tmp_path):
     cfg = Config.fromfile(osp.join(REPO, path))
-    teacher_cfg = _teacher_cfg(cfg)
+    teacher_cfg = cfg.model.teachers.teacher
     assert teacher_cfg.ckpt_path.endswith('.pth')
     torch.manual_seed(0)
     teacher = MODELS.build(teacher_cfg.build_cfg)
@@ -92,9 +106,8 @@ def test_distillation_config_trains_and_validates(path, data_roots,
     cfg.train_cfg.val_interval = 2
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint = None
-    for hook in cfg.custom_hooks:
-        if hook.type == 'mmdfkd.ReplayMemoryHook':
-            hook.replay_batch_size = 2
+    if cfg.model.get('memory'):
+        cfg.model.memory.replay_batch_size = 2
     cfg.work_dir = str(tmp_path / 'work')
 
     runner = Runner.from_cfg(cfg)

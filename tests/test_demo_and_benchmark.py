@@ -6,7 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from conftest import REPO
+from mmdfkd.testing import REPO
 
 
 def _run(args, timeout=900):

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, save_state_dict, tiny_classifier
 
 from mmdfkd.registry import MODELS
+from mmdfkd.testing import REPO, save_state_dict, tiny_classifier
 
 TINY = 'tests/data/tiny_dfkd_fmnist.py'
 
@@ -48,8 +48,8 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     assert 'student.loss_replay' in log and 'memory_size: 48' in log
     ckpt = _load(osp.join(work, 'iter_20.pth'))  # safe loading works
     assert ckpt['meta']['iter'] == 20
-    assert ckpt['replay_memory']['size'] == 48
-    assert ckpt['replay_memory']['seen'] == 20 * 8
+    capacity, size, seen, _ = ckpt['state_dict']['memory.counters'].tolist()
+    assert (capacity, size, seen) == (48, 48, 20 * 8)
 
     out = str(tmp_path / 'metrics.json')
     _run([sys.executable, 'tools/test.py', TINY,
@@ -76,10 +76,7 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path,
     for key, value in a['state_dict'].items():
         if torch.is_tensor(value):
             assert torch.equal(value, b['state_dict'][key]), key
-    for key, value in a['replay_memory'].items():
-        other = b['replay_memory'][key]
-        assert torch.equal(value, other) if torch.is_tensor(value) else \
-            value == other, key
+    assert a['state_dict']['memory.samples'].shape[0] == 48  # compared
     state_a = a['optimizer']['architecture']['state']
     state_b = b['optimizer']['architecture']['state']
     for key in state_a:
@@ -100,7 +97,8 @@ def test_two_process_ddp_on_cpu(tmp_path):
     assert 'Saving checkpoint at 4 iterations' in log
     assert 'accuracy cannot be measured' in log  # no validation set
     ckpt = _load(osp.join(work, 'iter_4.pth'))
-    assert ckpt['replay_memory']['size'] == 32
+    # rank 0's memory: 4 iterations x 8 samples
+    assert ckpt['state_dict']['memory.counters'][1] == 32
     assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
 
 
@@ -109,19 +107,38 @@ def test_mmrazor_dfad_runs_single_process(tmp_path, fmnist_root):
     ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
     work = str(tmp_path / 'dfad')
     log = _train('tests/data/tiny_mmrazor_dfad_fmnist.py', work,
-                 *_data(fmnist_root), f'model.teachers.res34.ckpt_path={ckpt}')
+                 *_data(fmnist_root),
+                 f'model.teachers.teacher.ckpt_path={ckpt}')
     assert 'Iter(train) [4/4]' in log  # logger interval 2 in that config
     assert 'distill.loss' in log and 'generator.loss' in log
     assert 'accuracy/top1' in log
 
 
 @pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
-def test_both_local_rank_spellings_are_accepted(flag):
+def test_both_local_rank_spellings_are_accepted(flag, monkeypatch):
     sys.path.insert(0, osp.join(REPO, 'tools'))
     import train
-    argv = sys.argv
-    sys.argv = ['train.py', TINY, flag, '0']
-    try:
-        assert train.parse_args().local_rank == 0
-    finally:
-        sys.argv = argv
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    monkeypatch.setattr(sys, 'argv', ['train.py', TINY, flag, '3'])
+    assert train.parse_args().local_rank == 3
+    assert os.environ['LOCAL_RANK'] == '3'
+
+
+@pytest.mark.parametrize('option,policy', [
+    ('model.memory=None', None),
+    ('model.memory.policy.type=mmdfkd.FIFOPolicy', 'FIFOPolicy'),
+])
+def test_memory_ablations_are_cfg_options(option, policy, tmp_path,
+                                          monkeypatch):
+    sys.path.insert(0, osp.join(REPO, 'tools'))
+    import train
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', TINY, '--work-dir', str(tmp_path), '--cfg-options',
+        option
+    ])
+    cfg = train.build_config(train.parse_args())
+    model = MODELS.build(cfg.model)
+    if policy is None:
+        assert model.memory is None
+    else:
+        assert type(model.memory.policy).__name__ == policy

@@ -24,11 +24,12 @@ import tempfile
 TEACHER_CFG = 'configs/teachers/fmnist_resnet18_w16.py'
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 METHODS = {
-    # name: (config, student steps per iteration, python-level changes)
+    # name: (config, student steps per iteration, --cfg-options)
     'ours': (OURS, 5, {}),
-    'ours w/o memory': (OURS, 5, dict(drop_hooks=['mmdfkd.ReplayMemoryHook'])),
-    'ours w/o BN loss': (OURS, 5, dict(options={'model.bn_loss': None})),
-    'ours, FIFO memory': (OURS, 5, dict(memory_policy='fifo')),
+    'ours w/o memory': (OURS, 5, {'model.memory': None}),
+    'ours w/o BN loss': (OURS, 5, {'model.bn_loss': None}),
+    'ours, FIFO memory':
+    (OURS, 5, {'model.memory.policy.type': 'mmdfkd.FIFOPolicy'}),
     'MMRazor DFAD':
     ('configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py', 5, {}),
     'MMRazor DAFL':
@@ -68,18 +69,11 @@ def parse_args():
 # one run, in a child process
 def run_one(spec_path):
     import mmdfkd  # noqa: F401
-    from mmdfkd.apis import distil, load_config, set_data_root
+    from mmdfkd.utils import distil, load_config, set_data_root
     with open(spec_path) as f:
         spec = json.load(f)
     cfg = load_config(spec['config'], spec['work_dir'], spec['options'])
     set_data_root(cfg, spec['data_root'])
-    hooks = [h for h in cfg.custom_hooks
-             if h['type'] not in spec.get('drop_hooks', [])]
-    for hook in hooks:
-        if hook['type'] == 'mmdfkd.ReplayMemoryHook' and \
-                spec.get('memory_policy'):
-            hook['policy'] = spec['memory_policy']
-    cfg.custom_hooks = hooks
     result = distil(cfg)
     with open(spec['result'], 'w') as f:
         json.dump(result, f)
@@ -108,7 +102,12 @@ def launch(spec, log_path):
 # ---------------------------------------------------------------------------
 def teacher_accuracy(args, quick_opts):
     import mmdfkd  # noqa: F401
-    from mmdfkd.apis import evaluate, load_config, set_data_root, train_teacher
+    from mmdfkd.utils import (
+        evaluate,
+        load_config,
+        set_data_root,
+        train_teacher,
+    )
     opts = dict(quick_opts, train_cfg=dict(max_epochs=1)) if args.quick \
         else {}
     cfg = load_config(TEACHER_CFG, osp.join(args.work_dir, 'teacher'), opts)
@@ -214,7 +213,7 @@ def main():
         else Config.fromfile(OURS).train_dataloader.batch_size
     runs = previous_runs(args, batch)
     for method in args.methods:
-        config, steps, change = METHODS[method]
+        config, steps, ablation = METHODS[method]
         iters = max(1, args.updates // steps)
         seeds = args.seeds if method in MULTI_SEED else 1
         for seed in range(seeds):
@@ -234,18 +233,15 @@ def main():
                 'default_hooks.checkpoint.interval': iters,
                 'default_hooks.logger.interval': max(1, iters // 20),
             }
-            key = 'teacher' if config == OURS else 'res34'
-            options[f'model.teachers.{key}.ckpt_path'] = args.teacher_ckpt
-            options.update(change.get('options', {}))
+            options['model.teachers.teacher.ckpt_path'] = args.teacher_ckpt
+            options.update(ablation)
             if args.quick:
                 options.update(quick_opts)
             spec = dict(
                 config=config, work_dir=work_dir, options=options,
                 data_root=args.data_root,
                 result=osp.join(args.work_dir, f'{osp.basename(work_dir)}'
-                                '.json'),
-                drop_hooks=change.get('drop_hooks', []),
-                memory_policy=change.get('memory_policy'))
+                                '.json'))
             print(f'running {name}: {iters} iterations ...', flush=True)
             result = launch(spec, work_dir + '.log')
             result['student_steps'] = steps

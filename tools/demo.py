@@ -14,7 +14,7 @@ import os.path as osp
 import time
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
-from mmdfkd.apis import (
+from mmdfkd.utils import (
     distil,
     evaluate,
     load_config,

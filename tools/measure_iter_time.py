@@ -19,7 +19,6 @@ from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.registry import MODELS
-from mmdfkd.structures import ReplayMemory
 
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 DFAD = 'configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py'
@@ -34,10 +33,12 @@ def parse_args():
     return parser.parse_args()
 
 
-def build(path, batch_size):
+def build(path, batch_size, options=None):
     cfg = Config.fromfile(path)
-    (_, teacher), = cfg.model.teachers.items()
-    teacher.pop('ckpt_path', None)  # timing does not depend on the weights
+    if options:
+        cfg.merge_from_dict(options)
+    # timing does not depend on the weights
+    cfg.model.teachers.teacher.pop('ckpt_path', None)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
         optim = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -45,10 +46,7 @@ def build(path, batch_size):
     data = dict(
         inputs=[torch.zeros(1, 1, 1, dtype=torch.uint8)] * batch_size,
         data_samples=[cfg_sample()] * batch_size)
-    hook = next(h for h in cfg.custom_hooks
-                if h.type == 'mmdfkd.ReplayMemoryHook') \
-        if 'ReplayDataFree' in cfg.model.type else None
-    return model.train(), optim, data, hook
+    return model.train(), optim, data
 
 
 def cfg_sample():
@@ -59,32 +57,24 @@ def cfg_sample():
 def main():
     args = parse_args()
     torch.manual_seed(0)
-    variants = {}
-    for name, store_logits in (('ours, no memory', None),
-                               ('ours, memory, cached teacher logits', True),
-                               ('ours, memory, teacher re-run on replay',
-                                False)):
-        model, optim, data, hook = build(OURS, args.batch_size)
-        memory = None
-        if store_logits is not None:
-            memory = ReplayMemory(hook.capacity, store_logits=store_logits)
-            model.attach_memory(memory, hook.replay_batch_size)
-        variants[name] = (model, optim, data, memory, hook)
-    model, optim, data, _ = build(DFAD, args.batch_size)
-    variants['MMRazor DFAD (same models, batch, 5 student steps)'] = (
-        model, optim, data, None, None)
+    variants = {
+        'ours, no memory':
+        build(OURS, args.batch_size, {'model.memory': None}),
+        'ours, memory, cached teacher logits':
+        build(OURS, args.batch_size),
+        'ours, memory, teacher re-run on replay':
+        build(OURS, args.batch_size, {'model.memory.store_logits': False}),
+        'MMRazor DFAD (same models, batch, 5 student steps)':
+        build(DFAD, args.batch_size),
+    }
 
-    def step(model, optim, data, memory, hook):
+    def step(model, optim, data):
         model.train_step(data, optim)
-        if memory is not None:
-            samples, logits = model.pop_fresh_samples()
-            memory.push(samples[:hook.push_per_iter],
-                        logits[:hook.push_per_iter])
 
-    for variant in variants.values():  # warm-up; fills the memories
+    for model, optim, data in variants.values():  # warm-up; fill memories
         for _ in range(2):
-            step(*variant)
-        model, memory = variant[0], variant[3]
+            step(model, optim, data)
+        memory = getattr(model, 'memory', None)
         while memory is not None and len(memory) < memory.capacity:
             with torch.no_grad():
                 samples = model.generator(batch_size=256)

@@ -1,25 +1,5 @@
-# Fashion-MNIST: data-free distillation of a ResNet-34 teacher into a ResNet-18
-# student (ours: replay memory + BN-statistics constraint).
-# Teacher: python tools/train.py configs/teachers/fmnist_resnet34.py
-_base_ = [
-    '../_base_/datasets/fmnist.py',
-    '../_base_/models/dfkd_resnet34_resnet18.py',
-]
-
-teacher_ckpt = 'checkpoints/fmnist_resnet34_teacher.pth'
-model = dict(
-    architecture=dict(
-        backbone=dict(in_channels=1), head=dict(num_classes=10)),
-    teachers=dict(
-        res34=dict(
-            build_cfg=dict(
-                backbone=dict(in_channels=1),
-                head=dict(num_classes=10)),
-            ckpt_path=teacher_ckpt,
-            ckpt_hint='Train it with: python tools/train.py '
-            'configs/teachers/fmnist_resnet34.py && mkdir -p checkpoints '
-            '&& cp $(cat work_dirs/fmnist_resnet34/last_checkpoint) '
-            'checkpoints/fmnist_resnet34_teacher.pth (README, "From nothing '
-            'to a distilled student").')),
-    generator=dict(img_size=28, out_channels=1))
-train_dataloader = dict(dataset=dict(in_channels=1))
+# Fashion-MNIST: ours (replay memory + BN-statistics constraint), ResNet-34 teacher -> ResNet-18 student.
+# Teacher: configs/teachers/fmnist_resnet34.py; see the bases for every setting.
+_base_ = ['../_base_/datasets/fmnist.py', '../_base_/methods/dfkd.py', '../_base_/schedules/dfad_25k.py']
+model = dict(architecture=dict(backbone=dict(in_channels=1)), teachers=dict(teacher=dict(build_cfg=dict(backbone=dict(in_channels=1)), ckpt_path='checkpoints/fmnist_resnet34_teacher.pth')))
+model.update(generator=dict(img_size=28, out_channels=1))

@@ -1,7 +1,10 @@
 # How an existing mmpretrain project distils its own classifier with
 # mmdfkd's components, without touching mmdfkd's code (README, "Using the
 # components in your own project"). Exercised by tests/test_configs.py.
-_base_ = ['mmpretrain::_base_/default_runtime.py']
+_base_ = [
+    'mmpretrain::_base_/datasets/cifar10_bs16.py',  # your data set
+    'mmpretrain::_base_/default_runtime.py',
+]
 custom_imports = dict(imports=['mmdfkd'], allow_failed_imports=False)
 
 # Your classifier, as your project defines it (here mmpretrain's ResNet-34
@@ -12,51 +15,38 @@ my_classifier = dict(
     backbone=dict(type='ResNet_CIFAR', depth=34),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=10, in_channels=512))
-my_checkpoint = 'work_dirs/my_classifier/epoch_200.pth'
-cifar10_norm = dict(
-    mean=[125.307, 122.961, 113.8575], std=[51.5865, 50.847, 51.255])
 
 model = dict(
     type='mmdfkd.ReplayDataFreeDistillation',
     # the student: the same classifier with a smaller backbone
     architecture=dict(
         my_classifier, backbone=dict(type='ResNet_CIFAR', depth=18)),
-    teachers=dict(mine=dict(build_cfg=my_classifier, ckpt_path=my_checkpoint)),
+    teachers=dict(
+        teacher=dict(
+            build_cfg=my_classifier,
+            ckpt_path='work_dirs/my_classifier/epoch_200.pth')),
     generator=dict(type='mmdfkd.DFKDGenerator', img_size=32, out_channels=3),
     bn_loss=dict(type='mmdfkd.BNStatisticsLoss', loss_weight=1.0),
-    data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',
-                           **cifar10_norm))
+    memory=dict(type='mmdfkd.ReplayMemory', capacity=1280))
+del my_classifier  # a helper, not a config key
 
-# No training images: the dataloader only gives the batch size.
+# No training images: the dataloader only gives the batch size. Your
+# data set's real test split (from the base) is the validation.
 train_dataloader = dict(
+    _delete_=True,
     batch_size=256,
     num_workers=0,
     sampler=dict(type='InfiniteSampler', shuffle=False),
-    dataset=dict(type='mmdfkd.DataFreeDataset', in_channels=3))
+    dataset=dict(type='mmdfkd.DataFreeDataset'))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=25000, val_interval=250)
+val_cfg = dict()
+test_cfg = dict()
 optim_wrapper = dict(
     constructor='mmrazor.SeparateOptimWrapperConstructor',
     architecture=dict(
         optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4)),
     generator=dict(optimizer=dict(type='Adam', lr=1e-3)))
-custom_hooks = [
-    dict(type='mmdfkd.WeightsOnlyCheckpointHook'),
-    dict(type='mmdfkd.ReplayMemoryHook', capacity=1280),
-]
-
-# Your real test split, for validation only.
-val_dataloader = dict(
-    batch_size=256,
-    num_workers=2,
-    dataset=dict(
-        type='mmpretrain.CIFAR10',
-        data_root='data/cifar10',
-        split='test',
-        pipeline=[dict(type='mmpretrain.PackInputs')]),
-    sampler=dict(type='DefaultSampler', shuffle=False))
-val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
-val_cfg = dict()
+custom_hooks = [dict(type='mmdfkd.WeightsOnlyCheckpointHook')]
 default_hooks = dict(
-    logger=dict(interval=50),
     checkpoint=dict(by_epoch=False, interval=250, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)

@@ -21,11 +21,12 @@ class DataFreeDataset(Dataset):
 
     Args:
         length (int): Nominal length of the dataset. Defaults to 1000000.
-        in_channels (int): Channels of the placeholder input, matching the
-            preprocessor's mean/std. Defaults to 3.
+        in_channels (int): Channels of the placeholder input. The
+            preprocessor's per-channel mean/std broadcast over a 1-channel
+            placeholder, so the default fits every data set. Defaults to 1.
     """
 
-    def __init__(self, length: int = 1_000_000, in_channels: int = 3) -> None:
+    def __init__(self, length: int = 1_000_000, in_channels: int = 1) -> None:
         if length <= 0 or in_channels <= 0:
             raise ValueError('DataFreeDataset: length and in_channels must '
                              'be positive.')

@@ -1,80 +1,133 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn as nn
+from mmengine.dist import get_rank
+
+from mmdfkd.registry import MODELS, TASK_UTILS
+
+from .memory_policies import BaseMemoryPolicy
 
 _DTYPES = {
     'float16': torch.float16,
     'float32': torch.float32,
     'uint8': torch.uint8,
 }
+# what the model's state dict holds of a memory, under ``<prefix>memory.``
+_STATE_KEYS = ('counters', 'samples', 'logits', 'rng_state',
+               'sample_rng_state')
 
 
-class ReplayMemory:
-    """A bounded store of past synthetic samples, optionally with the frozen
-    teacher's logits for each, so that replaying them needs no teacher
-    forward.
+@MODELS.register_module()
+class ReplayMemory(nn.Module):
+    """A bounded store of past synthetic samples, with the frozen teacher's
+    logits for each (so that replaying them needs no teacher forward).
 
-    Insertion policies:
+    A data-free distiller builds it from ``model.memory``, offers it each
+    iteration's fresh samples through :meth:`update` and draws replay
+    batches with :meth:`sample`. It is a sub-module of the distiller
+    without parameters or buffers: its contents, counters and random states
+    travel in the model's state dict (keys ``memory.counters``,
+    ``memory.samples``, ``memory.logits``, ``memory.rng_state``,
+    ``memory.sample_rng_state``), so every checkpoint holds it and
+    ``--resume`` restores it bit for bit.
 
-    - ``'reservoir'``: after ``n`` samples were offered, every one of them
-      is in the memory with probability ``capacity / n`` (uniform over the
-      whole history, Vitter's algorithm R);
-    - ``'fifo'``: a ring that holds the newest ``capacity`` samples.
-
-    Storage is allocated at the first ``push`` from the samples' shape. The
-    memory draws from its own seeded random generator, whose state is part
-    of ``state_dict()``, so a resumed run inserts and replays exactly what
-    an uninterrupted one would.
+    Distributed training: every rank keeps its own memory, fed with its own
+    samples (the seed is offset by the rank); nothing is broadcast or
+    synchronised. Checkpoints are written by rank 0 and so hold rank 0's
+    memory; on resume every rank restores that memory and ranks above 0
+    then re-seed their random generators from it plus their rank, so their
+    memories diverge again from the first push.
 
     Args:
-        capacity (int): Maximum number of samples held.
-        policy (str): ``'reservoir'`` or ``'fifo'``. Defaults to
-            ``'reservoir'``.
+        capacity (int): Maximum number of samples held (per rank).
+        policy (dict | BaseMemoryPolicy): Which offered samples are kept,
+            a registered policy: ``dict(type='mmdfkd.ReservoirPolicy')``
+            (uniform over the whole history) or
+            ``dict(type='mmdfkd.FIFOPolicy')`` (the newest samples).
+            Defaults to the reservoir.
+        push_per_iter (int, optional): How many of an iteration's fresh
+            samples are offered; None offers the whole batch. Defaults to
+            None.
+        push_interval (int): Offer samples every ``push_interval``
+            iterations. Defaults to 1.
+        replay_batch_size (int, optional): Samples replayed per student
+            step; None replays as many as the fresh batch. Defaults to None.
         dtype (str): Storage type of the samples: ``'float16'``,
             ``'float32'`` or ``'uint8'``. ``'uint8'`` quantises the
-            de-normalised image to 0..255 and needs ``mean`` and ``std``.
-            Logits are always kept in float32. Defaults to ``'float16'``.
-        device (str | torch.device, optional): Where the storage lives;
-            None puts it on the device of the first pushed samples.
-        store_logits (bool): Keep the teacher logits passed to ``push``.
-            Defaults to True.
+            de-normalised image to 0..255 and needs ``mean`` and ``std``
+            (the distiller passes its data preprocessor's). Logits are kept
+            in float32. Defaults to ``'float16'``.
+        device (str, optional): Where the storage lives; None puts it on
+            the device of the first pushed samples (the training device).
+            Defaults to None.
+        store_logits (bool): Keep the teacher logits passed with the
+            samples. Defaults to True.
         mean (sequence of float, optional): Per-channel mean that
             normalised the images (for ``'uint8'``).
         std (sequence of float, optional): Per-channel std (for
             ``'uint8'``).
-        seed (int): Seed of the memory's random generator. Defaults to 0.
+        seed (int): Seed of the memory's random generator; the rank is
+            added to it. Defaults to 0.
     """
 
-    POLICIES = ('reservoir', 'fifo')
     DTYPES = tuple(_DTYPES)
 
     def __init__(self,
                  capacity: int,
-                 policy: str = 'reservoir',
+                 policy: Union[dict, BaseMemoryPolicy] = dict(
+                     type='mmdfkd.ReservoirPolicy'),
+                 push_per_iter: Optional[int] = None,
+                 push_interval: int = 1,
+                 replay_batch_size: Optional[int] = None,
                  dtype: str = 'float16',
-                 device=None,
+                 device: Optional[str] = None,
                  store_logits: bool = True,
                  mean: Optional[Sequence[float]] = None,
                  std: Optional[Sequence[float]] = None,
                  seed: int = 0) -> None:
+        super().__init__()
+        where = 'model.memory'
         if not isinstance(capacity, int) or capacity <= 0:
             raise ValueError(
-                f'ReplayMemory: capacity must be a positive number of '
-                f'samples, got {capacity!r}. Set e.g. capacity=1280.')
-        if policy not in self.POLICIES:
-            raise ValueError(f'ReplayMemory: unknown policy {policy!r}; use '
-                             f'one of {self.POLICIES}.')
+                f'{where}.capacity must be a positive number of samples, got '
+                f'{capacity!r}. Set e.g. capacity=1280, or model.memory=None '
+                'to train without replay.')
+        if isinstance(policy, dict):
+            policy = TASK_UTILS.build(policy)
+        if not isinstance(policy, BaseMemoryPolicy):
+            raise TypeError(
+                f'{where}.policy must build a BaseMemoryPolicy, e.g. '
+                "dict(type='mmdfkd.ReservoirPolicy') or "
+                "dict(type='mmdfkd.FIFOPolicy'); got "
+                f'{type(policy).__name__}.')
+        if push_per_iter is not None and (not isinstance(push_per_iter, int)
+                                          or push_per_iter <= 0):
+            raise ValueError(f'{where}.push_per_iter must be a positive '
+                             f'integer or None, got {push_per_iter!r}.')
+        if not isinstance(push_interval, int) or push_interval <= 0:
+            raise ValueError(f'{where}.push_interval must be a positive '
+                             f'integer, got {push_interval!r}.')
+        if replay_batch_size is not None and not (
+                isinstance(replay_batch_size, int)
+                and 0 < replay_batch_size <= capacity):
+            raise ValueError(
+                f'{where}.replay_batch_size={replay_batch_size!r} must be in '
+                f'1..capacity ({capacity}); lower it or raise capacity.')
         if dtype not in _DTYPES:
-            raise ValueError(f'ReplayMemory: unknown dtype {dtype!r}; use '
-                             f'one of {tuple(_DTYPES)}.')
+            raise ValueError(f'{where}.dtype: unknown dtype {dtype!r}; use '
+                             f'one of {self.DTYPES}.')
         if dtype == 'uint8' and (mean is None or std is None):
             raise ValueError(
-                "ReplayMemory: dtype='uint8' needs the mean and std that "
-                'normalised the images (the data preprocessor of the model '
-                "has them), or use dtype='float16'.")
+                f"{where}.dtype='uint8' needs the mean and std that "
+                "normalised the images: give the model a data_preprocessor "
+                "with mean and std, or use dtype='float16'.")
         self.capacity = capacity
         self.policy = policy
+        self.push_per_iter = push_per_iter
+        self.push_interval = push_interval
+        self.replay_batch_size = replay_batch_size
         self.dtype = dtype
         self.device = torch.device(device) if device is not None else None
         self.store_logits = store_logits
@@ -82,17 +135,22 @@ class ReplayMemory:
             mean, dtype=torch.float32).view(1, -1, 1, 1)
         self._std = None if std is None else torch.tensor(
             std, dtype=torch.float32).view(1, -1, 1, 1)
-        # insertion decisions are made on the host (they index a Python
-        # dict); replay indices are drawn where the storage lives, so that
-        # a GPU memory needs no host-to-device copy per student step
+        # Insertion decisions are made on the host (policies index Python
+        # containers); replay indices are drawn where the storage lives, so
+        # that a GPU memory needs no host-to-device copy per student step.
         self._rng = torch.Generator()
-        self._rng.manual_seed(seed)
+        self._rng.manual_seed(seed + get_rank())
         self._sample_rng: Optional[torch.Generator] = None
         self._samples: Optional[torch.Tensor] = None
         self._logits: Optional[torch.Tensor] = None
         self._size = 0  # filled slots: always the first ``_size`` ones
         self._seen = 0  # samples offered so far
-        self._next = 0  # FIFO write position
+        self._updates = 0  # calls of update(), for push_interval
+
+    def extra_repr(self) -> str:
+        return (f'capacity={self.capacity}, '
+                f'policy={type(self.policy).__name__}, dtype={self.dtype}, '
+                f'size={self._size}')
 
     def __len__(self) -> int:
         return self._size
@@ -107,6 +165,10 @@ class ReplayMemory:
         """Bytes of storage allocated for samples and logits."""
         return sum(t.numel() * t.element_size()
                    for t in (self._samples, self._logits) if t is not None)
+
+    def replay_size(self, fresh_batch_size: int) -> int:
+        """Samples to replay next to a fresh batch of the given size."""
+        return self.replay_batch_size or fresh_batch_size
 
     # storage encoding -------------------------------------------------
     def _encode(self, samples: torch.Tensor) -> torch.Tensor:
@@ -127,66 +189,65 @@ class ReplayMemory:
         """A generator on the storage's device (none on the CPU, where the
         host generator serves), seeded from the host one or given its
         saved state."""
+        self._sample_rng = None
         if self.device.type == 'cpu':
             return
         self._sample_rng = torch.Generator(device=self.device)
-        if state is None:
+        if state is None or state.numel() == 0:
             self._sample_rng.manual_seed(
                 int(torch.randint(2**62, (1, ), generator=self._rng)))
         else:
             self._sample_rng.set_state(state.cpu())
 
-    def _allocate(self, samples: torch.Tensor,
-                  logits: Optional[torch.Tensor]) -> None:
-        if self.device is None:
-            self.device = samples.device
-        self._make_sample_rng()
-        self._samples = torch.empty((self.capacity, *samples.shape[1:]),
-                                    dtype=_DTYPES[self.dtype],
+    def _allocate(self, sample_shape, logit_shape, sample_dtype) -> None:
+        self._samples = torch.empty((self.capacity, *sample_shape),
+                                    dtype=sample_dtype,
                                     device=self.device)
-        if self.store_logits and logits is not None:
-            self._logits = torch.empty((self.capacity, *logits.shape[1:]),
-                                       dtype=torch.float32,
-                                       device=self.device)
+        self._logits = None if logit_shape is None else torch.empty(
+            (self.capacity, *logit_shape),
+            dtype=torch.float32,
+            device=self.device)
 
     # insertion and replay ---------------------------------------------
-    def _slots(self, num: int) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Which of ``num`` offered samples go where (sample and slot
-        indices; a slot appears once, holding the last sample written)."""
-        if self.policy == 'fifo':
-            keep = torch.arange(max(0, num - self.capacity), num)
-            slots = (self._next + keep) % self.capacity
-            return keep, slots
-        # Algorithm R: the sample with 0-based stream position t fills slot
-        # t while t < capacity, else replaces slot j ~ U{0..t} if j <
-        # capacity.
-        position = torch.arange(self._seen, self._seen + num)
-        draw = (torch.rand(num, generator=self._rng, dtype=torch.float64) *
-                (position + 1)).long()
-        slots = torch.where(position < self.capacity, position, draw)
-        last_writer = {}
-        for index, slot in enumerate(slots.tolist()):
-            if slot < self.capacity:
-                last_writer[slot] = index
-        keep = torch.tensor(list(last_writer.values()), dtype=torch.long)
-        return keep, torch.tensor(list(last_writer), dtype=torch.long)
+    @torch.no_grad()
+    def update(self,
+               samples: torch.Tensor,
+               logits: Optional[torch.Tensor] = None) -> None:
+        """Called by the distiller once per training iteration with that
+        iteration's fresh samples: offers ``push_per_iter`` of them every
+        ``push_interval`` calls."""
+        self._updates += 1
+        if (self._updates - 1) % self.push_interval:
+            return
+        if self.push_per_iter is not None:
+            samples = samples[:self.push_per_iter]
+            logits = None if logits is None else logits[:self.push_per_iter]
+        self.push(samples, logits)
 
     @torch.no_grad()
     def push(self,
              samples: torch.Tensor,
              logits: Optional[torch.Tensor] = None) -> None:
         """Offer a batch of samples (and their teacher logits) to the
-        memory."""
+        memory; the policy decides which are kept."""
         num = samples.size(0)
         if num == 0:
             return
         if self._samples is None:
-            self._allocate(samples, logits)
+            if self.device is None:
+                self.device = samples.device
+            self._make_sample_rng()
+            keep_logits = self.store_logits and logits is not None
+            self._allocate(samples.shape[1:],
+                           logits.shape[1:] if keep_logits else None,
+                           _DTYPES[self.dtype])
         if self._logits is not None and logits is None:
             raise ValueError('ReplayMemory stores logits: push them with '
                              'the samples.')
-        keep, slots = self._slots(num)
+        keep, slots = self.policy.select(num, self._seen, self.capacity,
+                                         self._rng)
         if keep.numel():
+            self._size = max(self._size, int(slots.max()) + 1)
             slots = slots.to(self.device)
             keep_dev = keep.to(samples.device)
             self._samples[slots] = self._encode(samples[keep_dev])
@@ -194,8 +255,6 @@ class ReplayMemory:
                 self._logits[slots] = logits.detach()[keep_dev].to(
                     self.device, torch.float32)
         self._seen += num
-        self._size = min(self.capacity, self._size + num)
-        self._next = (self._next + num) % self.capacity
 
     @torch.no_grad()
     def sample(
@@ -226,56 +285,71 @@ class ReplayMemory:
     def peek(self, num: int) -> torch.Tensor:
         """The first ``num`` stored samples (float32), without touching the
         random state (for pictures and inspection)."""
+        if self._samples is None:
+            return torch.empty(0)
         return self._decode(self._samples[:min(num, self._size)])
 
-    # checkpointing ----------------------------------------------------
-    def state_dict(self) -> Dict:
-        """Contents, counters and random state; only tensors and Python
-        scalars, so it loads with ``torch.load(weights_only=True)``."""
+    # checkpointing: tensors only, so that checkpoints load with
+    # torch.load(weights_only=True) ------------------------------------
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         size = self._size
-        return dict(
-            capacity=self.capacity,
-            policy=self.policy,
-            dtype=self.dtype,
-            samples=None if self._samples is None else
-            self._samples[:size].clone(),
-            logits=None if self._logits is None else
-            self._logits[:size].clone(),
-            size=size,
-            seen=self._seen,
-            next=self._next,
-            rng_state=self._rng.get_state(),
-            sample_rng_state=None if self._sample_rng is None else
-            self._sample_rng.get_state(),
-        )
+        empty = torch.empty(0)
+        destination[prefix + 'counters'] = torch.tensor(
+            [self.capacity, size, self._seen, self._updates],
+            dtype=torch.int64)
+        destination[prefix + 'samples'] = empty.to(
+            _DTYPES[self.dtype]) if self._samples is None else \
+            self._samples[:size].clone()
+        destination[prefix + 'logits'] = empty if self._logits is None \
+            else self._logits[:size].clone()
+        destination[prefix + 'rng_state'] = self._rng.get_state()
+        destination[prefix + 'sample_rng_state'] = empty.to(
+            torch.uint8) if self._sample_rng is None else \
+            self._sample_rng.get_state()
 
-    def load_state_dict(self, state: Dict) -> None:
-        for key in ('capacity', 'policy', 'dtype'):
-            if state[key] != getattr(self, key):
-                raise ValueError(
-                    f'ReplayMemory: the checkpoint holds a memory with '
-                    f'{key}={state[key]!r}, this run is configured with '
-                    f'{key}={getattr(self, key)!r}. Resume with the '
-                    'configuration of the saved run.')
-        self._size = state['size']
-        self._seen = state['seen']
-        self._next = state['next']
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        keys = [prefix + k for k in _STATE_KEYS]
+        absent = [k for k in keys if k not in state_dict]
+        if absent:
+            missing_keys.extend(absent)
+            return
+        state = {k: state_dict[prefix + k] for k in _STATE_KEYS}
+        capacity, size, seen, updates = state['counters'].tolist()
+        samples = state['samples']
+        if capacity != self.capacity:
+            raise ValueError(
+                f'The checkpoint holds a replay memory of capacity '
+                f'{capacity}, this run is configured with '
+                f'model.memory.capacity={self.capacity}. Resume with the '
+                'configuration of the saved run.')
+        if size and samples.dtype != _DTYPES[self.dtype]:
+            raise ValueError(
+                f'The checkpoint holds a replay memory stored as '
+                f'{samples.dtype}, this run is configured with '
+                f'model.memory.dtype={self.dtype!r}. Resume with the '
+                'configuration of the saved run.')
+        self._size, self._seen, self._updates = size, seen, updates
         # mmengine maps a resumed checkpoint to the training device; random
         # states must be host tensors
         self._rng.set_state(state['rng_state'].cpu())
         self._samples = self._logits = self._sample_rng = None
-        if state['samples'] is not None:
-            stored = state['samples']
+        if size:
             if self.device is None:
-                self.device = stored.device
-            self._samples = torch.empty((self.capacity, *stored.shape[1:]),
-                                        dtype=stored.dtype,
-                                        device=self.device)
-            self._samples[:self._size] = stored.to(self.device)
-            self._make_sample_rng(state.get('sample_rng_state'))
-        if state['logits'] is not None:
-            stored = state['logits']
-            self._logits = torch.empty((self.capacity, *stored.shape[1:]),
-                                       dtype=stored.dtype,
-                                       device=self.device)
-            self._logits[:self._size] = stored.to(self.device)
+                self.device = samples.device
+            logits = state['logits']
+            self._allocate(samples.shape[1:],
+                           logits.shape[1:] if logits.numel() else None,
+                           samples.dtype)
+            self._samples[:size] = samples.to(self.device)
+            if self._logits is not None:
+                self._logits[:size] = logits.to(self.device)
+            self._make_sample_rng(state['sample_rng_state'])
+        if get_rank() > 0:
+            # every rank restored rank 0's memory: branch off
+            self._rng.manual_seed(
+                int(torch.randint(2**62, (1, ), generator=self._rng)) +
+                get_rank())
+            if self._sample_rng is not None:
+                self._make_sample_rng()

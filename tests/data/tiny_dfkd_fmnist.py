@@ -7,12 +7,13 @@ model = dict(
         backbone=dict(stem_channels=4, base_channels=4),
         head=dict(in_channels=32)),
     teachers=dict(
-        res34=dict(
+        teacher=dict(
             build_cfg=dict(
                 backbone=dict(depth=18, stem_channels=8, base_channels=8),
                 head=dict(in_channels=64)),
             ckpt_path=None)),
     generator=dict(latent_dim=16, hidden_channels=8),
+    memory=dict(capacity=48, push_per_iter=8, replay_batch_size=8),
     student_iter=2)
 train_dataloader = dict(batch_size=8)
 train_cfg = dict(max_iters=20, val_interval=10)
@@ -22,10 +23,5 @@ default_hooks = dict(
     logger=dict(interval=5), checkpoint=dict(interval=4, max_keep_ckpts=10))
 custom_hooks = [
     dict(type='mmdfkd.WeightsOnlyCheckpointHook'),
-    dict(
-        type='mmdfkd.ReplayMemoryHook',
-        capacity=48,
-        push_per_iter=8,
-        replay_batch_size=8),
     dict(type='mmdfkd.AccuracyHistoryHook'),
 ]

@@ -7,7 +7,7 @@ model = dict(
         backbone=dict(stem_channels=4, base_channels=4),
         head=dict(in_channels=32)),
     teachers=dict(
-        res34=dict(
+        teacher=dict(
             build_cfg=dict(
                 backbone=dict(depth=18, stem_channels=8, base_channels=8),
                 head=dict(in_channels=64)))),

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 import torch
-from conftest import NUM_IMAGES
 from mmengine.dataset import pseudo_collate
 from scipy.io import loadmat
 
 from mmdfkd.datasets import SVHN, DataFreeDataset
+from mmdfkd.testing import NUM_IMAGES
 
 
 def test_svhn_reads_mat_files_and_maps_label_10_to_0(svhn_root):
@@ -46,10 +46,10 @@ def test_validation_reads_the_test_split(name, data_roots):
     ones (mmpretrain's FashionMNIST needs test_mode=True for that)."""
     import os.path as osp
 
-    from conftest import REPO
     from mmengine.config import Config
 
     from mmdfkd.registry import DATASETS
+    from mmdfkd.testing import REPO
     cfg = Config.fromfile(
         osp.join(REPO, f'configs/_base_/datasets/{name}.py'))
     dataset_cfg = cfg.val_dataloader.dataset

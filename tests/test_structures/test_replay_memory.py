@@ -4,7 +4,10 @@ import io
 import pytest
 import torch
 
-from mmdfkd.structures import ReplayMemory
+from mmdfkd.registry import MODELS
+from mmdfkd.structures import BaseMemoryPolicy, ReplayMemory
+
+FIFO = dict(type='mmdfkd.FIFOPolicy')
 
 
 def _stream(start, num):
@@ -19,7 +22,7 @@ def _stored_ids(memory):
 
 
 def test_fifo_keeps_the_newest():
-    memory = ReplayMemory(10, policy='fifo', dtype='float32')
+    memory = ReplayMemory(10, policy=FIFO, dtype='float32')
     for start in range(0, 25, 5):
         memory.push(*_stream(start, 5))
     assert len(memory) == 10 and memory.num_seen == 25
@@ -78,6 +81,7 @@ def test_state_round_trips_bit_for_bit_through_a_safe_checkpoint():
     torch.save(dict(memory=memory.state_dict()), buffer)
     buffer.seek(0)
     state = torch.load(buffer, weights_only=True)['memory']
+    assert all(torch.is_tensor(v) for v in state.values())
     restored = ReplayMemory(16, seed=99)
     restored.load_state_dict(state)
     for key, value in memory.state_dict().items():
@@ -95,14 +99,56 @@ def test_state_round_trips_bit_for_bit_through_a_safe_checkpoint():
 def test_bad_configuration_is_refused():
     with pytest.raises(ValueError, match='capacity'):
         ReplayMemory(0)
-    with pytest.raises(ValueError, match='unknown policy'):
-        ReplayMemory(4, policy='lifo')
+    with pytest.raises(KeyError, match='LIFOPolicy'):
+        ReplayMemory(4, policy=dict(type='mmdfkd.LIFOPolicy'))
+    with pytest.raises(TypeError, match='BaseMemoryPolicy'):
+        ReplayMemory(4, policy='fifo')  # the former string form
+    with pytest.raises(ValueError, match='replay_batch_size=8.*capacity'):
+        ReplayMemory(4, replay_batch_size=8)
+    for key in ('push_per_iter', 'push_interval'):
+        with pytest.raises(ValueError, match=key):
+            ReplayMemory(4, **{key: 0})
     with pytest.raises(ValueError, match='unknown dtype'):
         ReplayMemory(4, dtype='bfloat8')
     with pytest.raises(ValueError, match='mean and std'):
         ReplayMemory(4, dtype='uint8')
-    memory = ReplayMemory(4, policy='fifo')
+    memory = ReplayMemory(4, policy=FIFO)
     with pytest.raises(ValueError, match='capacity=4'):
-        memory.load_state_dict(ReplayMemory(8, 'fifo').state_dict())
+        memory.load_state_dict(ReplayMemory(8).state_dict())
     with pytest.raises(RuntimeError, match='empty'):
         memory.sample(1)
+
+
+def test_update_offers_push_per_iter_samples_every_push_interval():
+    memory = ReplayMemory(100, push_per_iter=3, push_interval=2)
+    for start in range(0, 50, 10):
+        memory.update(*_stream(start, 10))
+    # calls 1, 3, 5 push the first 3 samples of their batch
+    assert memory.num_seen == 9
+    assert _stored_ids(memory) == [0, 1, 2, 20, 21, 22, 40, 41, 42]
+
+
+def test_policies_are_registered_and_pluggable():
+    from mmdfkd.registry import TASK_UTILS
+
+    @TASK_UTILS.register_module(force=True)
+    class FirstOnlyPolicy(BaseMemoryPolicy):
+        """Keeps the first sample ever offered, in slot 0."""
+
+        def select(self, num, num_seen, capacity, generator):
+            keep = torch.tensor([0] if num_seen == 0 else [])
+            return keep.long(), keep.long()
+
+    memory = MODELS.build(
+        dict(type='mmdfkd.ReplayMemory', capacity=4,
+             policy=dict(type='mmdfkd.FirstOnlyPolicy')))
+    memory.push(*_stream(0, 3))
+    memory.push(*_stream(3, 3))
+    assert len(memory) == 1 and _stored_ids(memory) == [0]
+
+
+def test_empty_memory_state_round_trips():
+    state = ReplayMemory(8).state_dict()
+    restored = ReplayMemory(8)
+    restored.load_state_dict(state)
+    assert len(restored) == 0 and restored.nbytes == 0

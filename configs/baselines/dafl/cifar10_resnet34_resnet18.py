@@ -1,20 +1,4 @@
-# CIFAR-10: MMRazor's DAFL (classes unchanged), ResNet-34 -> ResNet-18,
-# with the same teacher checkpoint, data-free dataloader and test split as
-# configs/dfkd/cifar10_resnet34_resnet18.py. See the _base_ for what was adapted.
-_base_ = [
-    '../../_base_/datasets/cifar10.py',
-    '../../_base_/models/mmrazor_dafl_resnet34_resnet18.py',
-]
-
-model = dict(
-    architecture=dict(
-        backbone=dict(in_channels=3), head=dict(num_classes=10)),
-    teachers=dict(
-        res34=dict(
-            build_cfg=dict(
-                backbone=dict(in_channels=3),
-                head=dict(num_classes=10)),
-            ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')),
-    generator=dict(generator=dict(img_size=32)),
-)
-train_dataloader = dict(dataset=dict(in_channels=3))
+# CIFAR-10: MMRazor's DAFL, ResNet-34 teacher -> ResNet-18 student.
+# Teacher: configs/teachers/cifar10_resnet34.py; see the bases for every setting.
+_base_ = ['../../_base_/datasets/cifar10.py', '../../_base_/methods/mmrazor_dafl.py', '../../_base_/schedules/dafl_30k.py']
+model = dict(teachers=dict(teacher=dict(ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')))

@@ -1,20 +1,4 @@
-# CIFAR-100: MMRazor's DFAD (classes unchanged), ResNet-34 -> ResNet-18,
-# with the same teacher checkpoint, data-free dataloader and test split as
-# configs/dfkd/cifar100_resnet34_resnet18.py. See the _base_ for what was adapted.
-_base_ = [
-    '../../_base_/datasets/cifar100.py',
-    '../../_base_/models/mmrazor_dfad_resnet34_resnet18.py',
-]
-
-model = dict(
-    architecture=dict(
-        backbone=dict(in_channels=3), head=dict(num_classes=100)),
-    teachers=dict(
-        res34=dict(
-            build_cfg=dict(
-                backbone=dict(in_channels=3),
-                head=dict(num_classes=100)),
-            ckpt_path='checkpoints/cifar100_resnet34_teacher.pth')),
-    generator=dict(generator=dict(img_size=32)),
-)
-train_dataloader = dict(dataset=dict(in_channels=3))
+# CIFAR-100: MMRazor's DFAD, ResNet-34 teacher -> ResNet-18 student.
+# Teacher: configs/teachers/cifar100_resnet34.py; see the bases for every setting.
+_base_ = ['../../_base_/datasets/cifar100.py', '../../_base_/methods/mmrazor_dfad.py', '../../_base_/schedules/dfad_25k.py']
+model = dict(architecture=dict(head=dict(num_classes=100)), teachers=dict(teacher=dict(build_cfg=dict(head=dict(num_classes=100)), ckpt_path='checkpoints/cifar100_resnet34_teacher.pth')))

@@ -1,8 +1,9 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from .accuracy_history_hook import AccuracyHistoryHook
-from .replay_memory_hook import ReplayMemoryHook
 from .sample_visualization_hook import SampleVisualizationHook
+from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
 __all__ = [
-    'AccuracyHistoryHook', 'ReplayMemoryHook', 'SampleVisualizationHook'
+    'AccuracyHistoryHook', 'SampleVisualizationHook',
+    'WeightsOnlyCheckpointHook'
 ]

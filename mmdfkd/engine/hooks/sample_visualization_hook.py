@@ -4,9 +4,9 @@ from typing import Optional
 import numpy as np
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from torchvision.utils import make_grid
 
+from mmdfkd.models.utils import unwrap_model
 from mmdfkd.registry import HOOKS
 
 
@@ -62,11 +62,8 @@ class SampleVisualizationHook(Hook):
 
     @torch.no_grad()
     def draw(self, runner) -> None:
-        model = runner.model
-        algorithm = model.module if is_model_wrapper(model) else model
-        generator = algorithm.generator
-        generator = generator.module if is_model_wrapper(generator) \
-            else generator
+        algorithm = unwrap_model(runner.model)
+        generator = unwrap_model(algorithm.generator)
         device = next(generator.parameters()).device
         if self._latent is None:
             rng = torch.Generator().manual_seed(self.seed)

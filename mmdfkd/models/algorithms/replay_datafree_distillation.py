@@ -1,103 +1,19 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-import os.path as osp
-from contextlib import contextmanager, nullcontext
-from typing import Dict, Iterator, List, Optional, Tuple
+from contextlib import nullcontext
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.dist import get_rank
 from mmengine.logging import MMLogger
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmengine.runner import CheckpointLoader
 from mmrazor.models.algorithms.base import BaseAlgorithm
 from mmrazor.models.utils import add_prefix
 
-from mmdfkd.compat import UnsafeCheckpointError
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
 
-
-def _unwrap(module: nn.Module) -> nn.Module:
-    return module.module if is_model_wrapper(module) else module
-
-
-@contextmanager
-def _no_param_grads(module: nn.Module) -> Iterator[None]:
-    """Let gradients flow *through* ``module`` but not into its
-    parameters."""
-    params = [p for p in module.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad_(True)
-
-
-def load_teacher_checkpoint(teacher: nn.Module,
-                            ckpt_path: str,
-                            name: str = 'teacher',
-                            hint: Optional[str] = None) -> None:
-    """Load ``ckpt_path`` into ``teacher`` strictly, with errors that say
-    what is wrong and how to fix it.
-
-    ``teacher.init_weights()`` runs just before the weights are copied (as
-    MMRazor does), so that the runner's later ``init_weights()`` leaves them
-    alone.
-    """
-    where = f'model.teachers.{name}.ckpt_path'
-    if not osp.isfile(ckpt_path):
-        how = f' {hint}' if hint else ''
-        raise FileNotFoundError(
-            f'Teacher checkpoint not found: {ckpt_path}.{how} Or point the '
-            f'run at an existing one with --cfg-options {where}=PATH.')
-    try:
-        checkpoint = CheckpointLoader.load_checkpoint(
-            ckpt_path, map_location='cpu')
-    except (FileNotFoundError, UnsafeCheckpointError):
-        raise
-    except Exception as err:
-        raise ValueError(
-            f'Teacher checkpoint {ckpt_path} cannot be read ({err}); it is '
-            f'not a PyTorch checkpoint. Set {where} to a .pth file.') from err
-    state = checkpoint.get('state_dict', checkpoint) if isinstance(
-        checkpoint, dict) else None
-    if not isinstance(state, dict) or not state or not all(
-            isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(
-            f'{ckpt_path} holds no state dict of tensors, so it is not a '
-            f'model checkpoint. Set {where} to the .pth file saved by the '
-            'teacher training.')
-    state = {
-        k[len('module.'):] if k.startswith('module.') else k: v
-        for k, v in state.items()
-    }
-    expected = teacher.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mismatched = [
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-        f'{tuple(v.shape)}' for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if missing or unexpected or mismatched:
-        problems = []
-        for label, keys in (('missing keys', missing),
-                            ('unexpected keys', unexpected),
-                            ('shape mismatches', mismatched)):
-            if keys:
-                problems.append(f'{len(keys)} {label} (e.g. '
-                                f'{", ".join(keys[:3])})')
-        raise ValueError(
-            f'Teacher checkpoint {ckpt_path} does not fit the teacher built '
-            f'from model.teachers.{name}.build_cfg: {"; ".join(problems)}. '
-            'Make build_cfg the model config that trained this checkpoint '
-            '(depth, num_classes, in_channels, ...), or use the checkpoint '
-            'of this teacher.')
-    teacher.init_weights()
-    teacher.load_state_dict(state, strict=True)
+from ..utils import load_teacher_checkpoint, no_param_grads, unwrap_model
 
 
 @MODELS.register_module()
@@ -113,26 +29,35 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
     2. ``student_iter`` student steps: ``x = G(z)`` without gradient, a replay
        batch ``(x_m, T(x_m))`` from the memory; ``loss = D(T(x), S(x)) +
        replay_weight * D(T(x_m), S(x_m))``; only the student is updated;
-    3. the memory step is done by ``mmdfkd.ReplayMemoryHook``, which pushes
-       the last fresh batch and its teacher logits (see
-       :meth:`pop_fresh_samples`). Without that hook there is no replay.
+    3. memory step: the last student step's fresh batch and its teacher
+       logits are offered to the memory (``model.memory``), whose policy
+       decides what it keeps.
 
     It runs in one process (plain ``python tools/train.py``) and under
     ``MMSeparateDistributedDataParallel``. Latent vectors come from the
-    algorithm's own random generator, saved with the model, so a resumed run
-    continues exactly as an uninterrupted one would.
+    algorithm's own random generator; it, the memory and the skip counter
+    are part of the model's state dict, so a resumed run continues exactly
+    as an uninterrupted one would.
+
+    A step whose generated images, teacher logits or loss are not finite is
+    skipped (counted in ``nonfinite_skips``, with a warning), so that one bad
+    batch cannot poison the weights or BatchNorm statistics; when every step
+    of ``max_skipped_iters`` consecutive iterations was skipped, training
+    has diverged and the run stops with an error.
 
     Args:
         architecture (dict | BaseModel): The student.
         teachers (dict): ``{name: dict(build_cfg=..., ckpt_path=...,
             ckpt_hint=...)}`` with exactly one teacher, as in MMRazor's
             ``DataFreeDistillation``. ``ckpt_path`` None leaves the teacher
-            randomly initialised (for tests); ``ckpt_hint`` is added to the
+            randomly initialised (for tests). ``ckpt_hint`` is added to the
             missing-checkpoint error (e.g. the config that trains it).
         generator (dict): Config of the generator (e.g.
             ``mmdfkd.DFKDGenerator``). It must have ``latent_dim``.
-        distill_loss (dict): Logit discrepancy D. Defaults to L1
-            (``mmdfkd.LogitDiscrepancyLoss``).
+        distill_loss (dict): Logit discrepancy D, called
+            ``D(preds_S, preds_T)`` as MMRazor's losses (so
+            ``mmrazor.L1Loss`` or ``mmrazor.KLDivergence`` plug in). Defaults
+            to L1 (``mmdfkd.LogitDiscrepancyLoss``).
         adv_weight (float): Weight of the adversarial term of the generator
             loss. Defaults to 1.0.
         bn_loss (dict, optional): BN-statistics loss on the teacher (e.g.
@@ -143,10 +68,18 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             ``InformationEntropyLoss``, ``ActivationLoss``). Each cfg may
             carry ``input='logits'`` (default) or ``input='features'`` (the
             teacher's pre-logit features). Defaults to None.
+        memory (dict, optional): The replay memory
+            (``mmdfkd.ReplayMemory``: capacity, policy, push_per_iter,
+            push_interval, replay_batch_size, dtype, device, store_logits,
+            seed); None trains without replay. Defaults to None.
         replay_weight (float): Weight of the replay term of the student
             loss. Defaults to 1.0.
         student_iter (int): Student steps per iteration. Defaults to 5.
-        data_preprocessor (dict, optional): Defaults to the student's.
+        max_skipped_iters (int): Stop the run when every step of this many
+            consecutive iterations was skipped for non-finite values.
+            Defaults to 10.
+        data_preprocessor (dict, optional): Defaults to the student's; a
+            dict without ``type`` is an ``mmpretrain.ClsDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -160,22 +93,34 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                  bn_loss: Optional[dict] = dict(
                      type='mmdfkd.BNStatisticsLoss', loss_weight=1.0),
                  prior_losses: Optional[Dict[str, dict]] = None,
+                 memory: Optional[dict] = None,
                  replay_weight: float = 1.0,
                  student_iter: int = 5,
+                 max_skipped_iters: int = 10,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        if isinstance(data_preprocessor, dict):
+            # as mmpretrain's classifiers: an mmpretrain data set base's
+            # untyped data_preprocessor is a ClsDataPreprocessor
+            data_preprocessor = dict(data_preprocessor)
+            data_preprocessor.setdefault('type',
+                                         'mmpretrain.ClsDataPreprocessor')
         super().__init__(architecture, data_preprocessor, init_cfg)
         if student_iter < 1:
             raise ValueError('ReplayDataFreeDistillation: student_iter must '
                              f'be >= 1, got {student_iter}.')
+        if max_skipped_iters < 1:
+            raise ValueError('ReplayDataFreeDistillation: max_skipped_iters '
+                             f'must be >= 1, got {max_skipped_iters}.')
         if not isinstance(teachers, dict) or len(teachers) != 1:
             raise ValueError(
                 'ReplayDataFreeDistillation: teachers must be a dict with '
-                'exactly one entry, e.g. teachers=dict(res34=dict('
+                'exactly one entry, e.g. teachers=dict(teacher=dict('
                 "build_cfg=..., ckpt_path='checkpoints/teacher.pth')).")
         self.student_iter = student_iter
         self.adv_weight = adv_weight
         self.replay_weight = replay_weight
+        self.max_skipped_iters = max_skipped_iters
 
         (self.teacher_name, teacher_cfg), = teachers.items()
         self.teachers = nn.ModuleDict(
@@ -213,9 +158,11 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             self.prior_inputs[name] = source
 
         self.memory: Optional[ReplayMemory] = None
-        self.replay_batch_size: Optional[int] = None
+        if memory is not None:
+            self.memory = MODELS.build(
+                memory, default_args=self._normalisation())
         self.nonfinite_skips = 0
-        self._fresh: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+        self._skipped_iters = 0  # consecutive iterations with no update
         self._latent_rng: Optional[torch.Generator] = None
         self._pending_rng_state: Optional[torch.Tensor] = None
         self._check_shapes()
@@ -235,20 +182,37 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self.teacher.eval()  # frozen: BN keeps its running statistics
         return self
 
-    def attach_memory(self, memory: ReplayMemory,
-                      replay_batch_size: Optional[int] = None) -> None:
-        """Replay from ``memory`` in every student step (called by
-        ``ReplayMemoryHook``)."""
-        self.memory = memory
-        self.replay_batch_size = replay_batch_size
+    def _normalisation(self) -> dict:
+        """The data preprocessor's mean and std (for a uint8 memory)."""
+        preprocessor = self.data_preprocessor
+        mean = getattr(preprocessor, 'mean', None)
+        std = getattr(preprocessor, 'std', None)
+        if mean is None or std is None:
+            return {}
+        return dict(mean=mean.flatten().tolist(), std=std.flatten().tolist())
 
-    def pop_fresh_samples(
-            self) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
-        """The last student step's generated batch and its teacher logits,
-        for the memory; None if no student step completed since the last
-        call."""
-        fresh, self._fresh = self._fresh, None
-        return fresh
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        """Say loudly when a checkpoint's replay memory and the config's
+        disagree: resuming must not drop or forget it silently."""
+        saved = state_dict.get(prefix + 'memory.counters')
+        logger = MMLogger.get_current_instance()
+        if saved is not None and self.memory is None:
+            logger.warning(
+                f'The checkpoint holds a replay memory of {int(saved[1])} '
+                'samples, but this config has model.memory=None: the memory '
+                'is DROPPED, this run trains without replay and its '
+                'checkpoints will not hold it. To keep it, resume with the '
+                "saved run's model.memory.")
+            for key in [k for k in state_dict
+                        if k.startswith(prefix + 'memory.')]:
+                state_dict.pop(key)
+        elif saved is None and self.memory is not None and any(
+                k.startswith(prefix + 'architecture.') for k in state_dict):
+            logger.warning(
+                'The checkpoint has no replay memory (it was saved by a run '
+                'without model.memory); the memory starts empty.')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # ------------------------------------------------------------------
     @torch.no_grad()
@@ -256,13 +220,13 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         """One dry forward, so that shape errors surface before training."""
         modes = [(m, m.training) for m in self.modules()]
         self.eval()
-        generator = _unwrap(self.generator)
+        generator = unwrap_model(self.generator)
         try:
             images = generator(
                 torch.zeros(2, generator.latent_dim), batch_size=2)
             try:
                 t_logits = self.teacher(images, mode='tensor')
-                s_logits = _unwrap(self.student)(images, mode='tensor')
+                s_logits = unwrap_model(self.student)(images, mode='tensor')
             except Exception as err:
                 raise ValueError(
                     'The generator makes images of shape '
@@ -301,7 +265,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self._latent_rng = None
 
     def _sample_latent(self, num: int) -> torch.Tensor:
-        generator = _unwrap(self.generator)
+        generator = unwrap_model(self.generator)
         device = next(generator.parameters()).device
         if self._latent_rng is None:
             self._latent_rng = torch.Generator(device=device)
@@ -346,7 +310,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
     # ------------------------------------------------------------------
     def train_step(self, data: Dict[str, List],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        """One generator step, ``student_iter`` student steps.
+        """One generator step, ``student_iter`` student steps, one memory
+        step.
 
         Args:
             data (dict): A batch of the data-free dataset; only its size is
@@ -356,18 +321,43 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 ``SeparateOptimWrapperConstructor``.
         """
         batch_size = len(data['inputs'])
+        skips_before = self.nonfinite_skips
         log_vars = dict(
             add_prefix(
                 self._generator_step(batch_size,
                                      optim_wrapper['generator']),
                 'generator'))
-        student_vars = {}
+        student_vars, fresh = {}, None
         for _ in range(self.student_iter):
-            student_vars = self._student_step(batch_size,
-                                              optim_wrapper['architecture'])
+            step_vars, step_fresh = self._student_step(
+                batch_size, optim_wrapper['architecture'])
+            if step_fresh is not None:
+                student_vars, fresh = step_vars, step_fresh
         log_vars.update(add_prefix(student_vars, 'student'))
+        if self.memory is not None:
+            if fresh is not None:
+                self.memory.update(*fresh)
+            log_vars['memory_size'] = len(self.memory)
+            log_vars['memory_MB'] = self.memory.nbytes / 2**20
         log_vars['nonfinite_skips'] = self.nonfinite_skips
+        self._check_divergence(self.nonfinite_skips - skips_before)
         return log_vars
+
+    def _check_divergence(self, skipped_steps: int) -> None:
+        if skipped_steps < 1 + self.student_iter:
+            self._skipped_iters = 0
+            return
+        self._skipped_iters += 1
+        if self._skipped_iters >= self.max_skipped_iters:
+            raise RuntimeError(
+                f'Training diverged: every generator and student step of the '
+                f'last {self._skipped_iters} iterations was skipped for '
+                'non-finite values (see the warnings above). Lower the '
+                'learning rates (optim_wrapper.architecture / '
+                'optim_wrapper.generator) or the loss weights, and restart '
+                'or resume from a checkpoint saved before the divergence. '
+                'model.max_skipped_iters sets how many such iterations are '
+                'tolerated.')
 
     def _generator_step(self, batch_size: int,
                         optim: OptimWrapper) -> Dict[str, torch.Tensor]:
@@ -383,11 +373,11 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 return self._skip('generator output')
             # The student is called unwrapped: no DDP gradient sync for it,
             # and its parameters get no gradient from the generator loss.
-            with _no_param_grads(self.student):
-                s_logits = _unwrap(self.student)(images, mode='tensor')
+            with no_param_grads(self.student):
+                s_logits = unwrap_model(self.student)(images, mode='tensor')
             losses = dict(
                 loss_adv=-self.adv_weight *
-                self.distill_loss(t_logits, s_logits))
+                self.distill_loss(s_logits, t_logits))
             if self.bn_loss is not None:
                 losses['loss_bn'] = self.bn_loss()
             for name, loss in self.prior_losses.items():
@@ -400,14 +390,18 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         optim.update_params(loss)
         return log_vars
 
-    def _student_step(self, batch_size: int,
-                      optim: OptimWrapper) -> Dict[str, torch.Tensor]:
+    def _student_step(
+        self, batch_size: int, optim: OptimWrapper
+    ) -> Tuple[Dict[str, torch.Tensor], Optional[Tuple[torch.Tensor,
+                                                         torch.Tensor]]]:
+        """One student update; returns its log and its fresh batch with the
+        teacher logits (None when the step was skipped)."""
         replay = self.memory is not None and len(self.memory) > 0
         with torch.no_grad():
             images = self.generator(self._sample_latent(batch_size))
             if replay:
                 mem_images, mem_logits = self.memory.sample(
-                    self.replay_batch_size or batch_size, images.device)
+                    self.memory.replay_size(batch_size), images.device)
             if replay and mem_logits is None:
                 # One teacher call for fresh and replayed samples.
                 t_all = self.teacher(
@@ -415,18 +409,21 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 t_logits, mem_logits = t_all[:batch_size], t_all[batch_size:]
             else:
                 t_logits = self.teacher(images, mode='tensor')
+        # checked before the student's forward, which would otherwise put
+        # the non-finite values into its BatchNorm statistics
         if not torch.isfinite(t_logits).all():
-            return self._skip('generator output')
+            return self._skip('generator output'), None
         with optim.optim_context(self.student):
             inputs = torch.cat([images, mem_images]) if replay else images
             s_logits = self.student(inputs, mode='tensor')
             losses = dict(
-                loss_fresh=self.distill_loss(t_logits,
-                                             s_logits[:batch_size]))
+                loss_fresh=self.distill_loss(s_logits[:batch_size],
+                                             t_logits))
             if replay:
                 losses['loss_replay'] = self.replay_weight * \
-                    self.distill_loss(mem_logits, s_logits[batch_size:])
+                    self.distill_loss(s_logits[batch_size:], mem_logits)
         loss, log_vars = self.parse_losses(losses)
+        if not torch.isfinite(loss):
+            return self._skip('student loss'), None
         optim.update_params(loss)
-        self._fresh = (images, t_logits)
-        return log_vars
+        return log_vars, (images, t_logits)

@@ -1,4 +1,4 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from .generators import DFKDGenerator, SingleProcessGeneratorWrapper
+from .generators import DFKDGenerator
 
-__all__ = ['DFKDGenerator', 'SingleProcessGeneratorWrapper']
+__all__ = ['DFKDGenerator']

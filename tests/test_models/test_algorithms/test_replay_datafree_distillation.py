@@ -3,13 +3,16 @@ import copy
 
 import pytest
 import torch
-from conftest import save_state_dict, tiny_algorithm, tiny_classifier
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmdfkd.registry import MODELS
-from mmdfkd.structures import ReplayMemory
+from mmdfkd.testing import save_state_dict, tiny_algorithm, tiny_classifier
 
 BATCH = 6
+
+
+MEMORY = dict(type='mmdfkd.ReplayMemory', capacity=32, push_per_iter=4,
+              replay_batch_size=4)
 
 
 def _build(**kwargs):
@@ -75,19 +78,14 @@ def test_train_step_updates_student_and_generator_only():
     assert _same(teacher, _state(algorithm.teacher))
     assert not algorithm.teacher.training
     assert not _same(student, _state(algorithm.student))
-    images, logits = algorithm.pop_fresh_samples()
-    assert images.shape == (BATCH, 1, 8, 8) and logits.shape == (BATCH, 10)
-    assert algorithm.pop_fresh_samples() is None
 
 
 @pytest.mark.parametrize('store_logits', [True, False])
 def test_teacher_work_per_iteration(store_logits):
-    algorithm = _build()
-    memory = ReplayMemory(32, store_logits=store_logits)
-    algorithm.attach_memory(memory, replay_batch_size=4)
+    algorithm = _build(memory=dict(MEMORY, store_logits=store_logits))
     optim = _optim(algorithm)
     algorithm.train_step(_batch(), optim)
-    memory.push(*algorithm.pop_fresh_samples())
+    assert len(algorithm.memory) == 4
 
     seen = []
     handle = algorithm.teacher.register_forward_hook(
@@ -126,7 +124,6 @@ def test_non_finite_generator_output_skips_the_step():
     log = algorithm.train_step(_batch(), _optim(algorithm))
     assert log['nonfinite_skips'] == 1 + algorithm.student_iter
     assert _same(student, _state(algorithm.student))  # BN stats too
-    assert algorithm.pop_fresh_samples() is None
 
 
 def test_latent_stream_is_part_of_the_model_state():
@@ -143,24 +140,24 @@ def test_latent_stream_is_part_of_the_model_state():
 # ---- bad input: clear errors before training --------------------------
 def test_missing_teacher_checkpoint_names_path_and_fix(tmp_path):
     cfg = tiny_algorithm()
-    cfg['teachers']['t'].update(
+    cfg['teachers']['teacher'].update(
         ckpt_path=str(tmp_path / 'nope.pth'),
         ckpt_hint='Train it with configs/teachers/x.py.')
     with pytest.raises(FileNotFoundError) as err:
         MODELS.build(cfg)
     assert 'nope.pth' in str(err.value)
     assert 'configs/teachers/x.py' in str(err.value)
-    assert '--cfg-options model.teachers.t.ckpt_path' in str(err.value)
+    assert '--cfg-options model.teachers.teacher.ckpt_path' in str(err.value)
 
 
 def test_file_that_is_not_a_checkpoint(tmp_path):
     path = tmp_path / 'teacher.pth'
     path.write_text('not a checkpoint')
     cfg = tiny_algorithm()
-    cfg['teachers']['t']['ckpt_path'] = str(path)
+    cfg['teachers']['teacher']['ckpt_path'] = str(path)
     with pytest.raises(ValueError, match='not a PyTorch checkpoint') as err:
         MODELS.build(cfg)
-    assert 'model.teachers.t.ckpt_path' in str(err.value)
+    assert 'model.teachers.teacher.ckpt_path' in str(err.value)
     torch.save({'epoch': 3}, path)
     with pytest.raises(ValueError, match='not a model checkpoint') as err:
         MODELS.build(cfg)
@@ -171,7 +168,7 @@ def test_checkpoint_that_does_not_fit_the_teacher(tmp_path):
     other = MODELS.build(tiny_classifier(1, 10, width=4))
     path = save_state_dict(other, str(tmp_path / 'teacher.pth'))
     cfg = tiny_algorithm()
-    cfg['teachers']['t']['ckpt_path'] = path
+    cfg['teachers']['teacher']['ckpt_path'] = path
     with pytest.raises(ValueError) as err:
         MODELS.build(cfg)
     assert 'does not fit' in str(err.value)
@@ -183,7 +180,7 @@ def test_fitting_checkpoint_is_loaded(tmp_path):
     teacher = MODELS.build(tiny_classifier(1, 10, width=8))
     path = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
     cfg = tiny_algorithm()
-    cfg['teachers']['t']['ckpt_path'] = path
+    cfg['teachers']['teacher']['ckpt_path'] = path
     algorithm = MODELS.build(cfg)
     algorithm.init_weights()  # as the runner does: must keep the weights
     assert _same(teacher.state_dict(), algorithm.teacher.state_dict())
@@ -207,7 +204,7 @@ def test_generator_output_the_teacher_cannot_take():
 
 def test_bn_loss_on_a_teacher_without_batchnorm():
     cfg = tiny_algorithm()
-    cfg['teachers']['t']['build_cfg'] = dict(
+    cfg['teachers']['teacher']['build_cfg'] = dict(
         _scope_='mmpretrain', type='ImageClassifier',
         backbone=dict(type='LeNet5', num_classes=10))
     with pytest.raises(ValueError, match='no BatchNorm') as err:
@@ -217,6 +214,136 @@ def test_bn_loss_on_a_teacher_without_batchnorm():
 
 def test_more_than_one_teacher_is_refused():
     cfg = tiny_algorithm()
-    cfg['teachers']['u'] = cfg['teachers']['t']
+    cfg['teachers']['other'] = cfg['teachers']['teacher']
     with pytest.raises(ValueError, match='exactly one'):
         MODELS.build(cfg)
+
+
+# ---- the memory is part of the distiller ------------------------------
+def test_memory_is_built_from_model_memory_and_fed_by_train_step():
+    algorithm = _build(memory=MEMORY)
+    optim = _optim(algorithm)
+    log = algorithm.train_step(_batch(), optim)
+    assert len(algorithm.memory) == 4 and algorithm.memory.num_seen == 4
+    assert 'student.loss_replay' not in log  # empty during that iteration
+    assert log['memory_size'] == 4
+    log = algorithm.train_step(_batch(), optim)
+    assert 'student.loss_replay' in log and log['memory_size'] == 8
+    # what went in are generated samples with their teacher's logits
+    samples, logits = algorithm.memory.sample(3)
+    with torch.no_grad():
+        expected = algorithm.teacher(samples, mode='tensor')
+    assert torch.allclose(logits, expected, atol=1e-2, rtol=1e-2)
+
+
+def test_fifo_and_uint8_memory_from_config():
+    algorithm = _build(
+        memory=dict(MEMORY, policy=dict(type='mmdfkd.FIFOPolicy'),
+                    dtype='uint8'),
+        data_preprocessor=dict(
+            type='mmpretrain.ClsDataPreprocessor', mean=[120.], std=[60.]))
+    assert type(algorithm.memory.policy).__name__ == 'FIFOPolicy'
+    algorithm.train_step(_batch(), _optim(algorithm))
+    assert algorithm.memory.state_dict()['samples'].dtype == torch.uint8
+
+
+def test_uint8_memory_without_normalisation_is_refused():
+    with pytest.raises(ValueError, match="data_preprocessor with mean"):
+        _build(memory=dict(MEMORY, dtype='uint8'))
+
+
+def test_memory_contents_and_random_state_travel_in_the_model_state():
+    algorithm = _build(memory=MEMORY)
+    optim = _optim(algorithm)
+    for _ in range(3):
+        algorithm.train_step(_batch(), optim)
+    state = copy.deepcopy(algorithm.state_dict())
+    assert {'memory.counters', 'memory.samples', 'memory.logits',
+            'memory.rng_state'} <= set(state)
+    assert all(torch.is_tensor(v) for v in state.values())
+    restored = _build(memory=MEMORY)
+    restored.load_state_dict(state)
+    assert len(restored.memory) == len(algorithm.memory) == 12
+    for key in ('memory.samples', 'memory.logits', 'memory.counters'):
+        assert torch.equal(restored.state_dict()[key], state[key])
+    # same random state: the next draws are identical
+    for a, b in zip(algorithm.memory.sample(5), restored.memory.sample(5)):
+        assert torch.equal(a, b)
+
+
+def test_resume_without_the_saved_memory_warns(monkeypatch):
+    from mmengine.logging import MMLogger
+    warnings = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'warning',
+                        warnings.append)
+    algorithm = _build(memory=MEMORY)
+    algorithm.train_step(_batch(), _optim(algorithm))
+    state = algorithm.state_dict()
+    without = _build()
+    without.load_state_dict(state)  # no unexpected-key error either
+    assert without.memory is None
+    assert any('model.memory=None: the memory is DROPPED' in w
+               for w in warnings)
+    plain = {k: v for k, v in state.items() if not k.startswith('memory.')}
+    _build(memory=MEMORY).load_state_dict(plain, strict=False)
+    assert 'the memory starts empty' in warnings[-1]
+
+
+# ---- contracts: MMRazor's losses plug in ------------------------------
+@pytest.mark.parametrize('loss_cfg,direct', [
+    (dict(type='mmrazor.L1Loss'),
+     lambda s, t: (s - t).abs().mean()),
+    (dict(type='mmrazor.KLDivergence', tau=2, reduction='batchmean'),
+     lambda s, t: 4 * torch.nn.functional.kl_div(
+         torch.log_softmax(s / 2, 1), torch.softmax(t / 2, 1),
+         reduction='batchmean')),
+])
+def test_mmrazor_losses_as_distill_loss(loss_cfg, direct):
+    algorithm = _build(distill_loss=loss_cfg, bn_loss=None)
+    optim = _optim(algorithm)
+    student_logits, teacher_logits = [], []
+    hooks = [
+        algorithm.student.register_forward_hook(
+            lambda m, a, out: student_logits.append(out.detach())),
+        algorithm.teacher.register_forward_hook(
+            lambda m, a, out: teacher_logits.append(out.detach())),
+    ]
+    log = algorithm.train_step(_batch(), optim)
+    for h in hooks:
+        h.remove()
+    # generator step: -D(S(x), T(x)); the student is called inside it too
+    adv = direct(student_logits[0], teacher_logits[0])
+    assert log['generator.loss_adv'].item() == pytest.approx(
+        -adv.item(), rel=1e-4)
+    # the last student step: D(S(x), T(x)) >= 0
+    fresh = direct(student_logits[-1], teacher_logits[-1])
+    assert log['student.loss_fresh'].item() == pytest.approx(
+        fresh.item(), rel=1e-4)
+    assert log['student.loss_fresh'].item() > 0
+
+
+# ---- non-finite steps ----------------------------------------------------
+def test_non_finite_student_loss_skips_the_update():
+    algorithm = _build(bn_loss=None)
+    optim = _optim(algorithm)
+    optim['architecture'].optimizer.param_groups[0]['lr'] = 1e30
+    algorithm.train_step(_batch(), optim)  # weights blow up here ...
+    student = _state(algorithm.student)
+    skips = algorithm.nonfinite_skips
+    algorithm.train_step(_batch(), optim)  # ... and are not touched now
+    assert algorithm.nonfinite_skips > skips
+    params = dict(algorithm.student.named_parameters())
+    for name, value in student.items():
+        if name in params:
+            assert torch.equal(params[name], value), name
+
+
+def test_run_stops_when_every_step_is_skipped_for_n_iterations():
+    algorithm = _build(max_skipped_iters=3)
+    with torch.no_grad():
+        algorithm.generator.project.weight.fill_(float('inf'))
+    optim = _optim(algorithm)
+    algorithm.train_step(_batch(), optim)
+    algorithm.train_step(_batch(), optim)
+    with pytest.raises(RuntimeError, match='diverged.*last 3 iterations'):
+        algorithm.train_step(_batch(), optim)

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from mmdfkd.models import DFKDGenerator, SingleProcessGeneratorWrapper
+from mmdfkd.compat import SingleProcessGeneratorWrapper
+from mmdfkd.models import DFKDGenerator
 
 
 @pytest.mark.parametrize('channels,size', [(1, 28), (3, 32)])

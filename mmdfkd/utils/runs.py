@@ -1,5 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-"""Run helpers shared by the demo and the benchmark: a teacher, then a
+"""Experiment helpers shared by the demo and the benchmark: a teacher, then a
 distillation, each an ordinary mmengine Runner on a config file."""
 import os
 import os.path as osp
@@ -64,13 +64,14 @@ def evaluate(cfg: Config, checkpoint: str) -> float:
 def distil(cfg: Config) -> Dict:
     """Run a distillation config; returns its accuracy history summary
     (from ``mmdfkd.AccuracyHistoryHook``), wall time and memory bytes."""
-    from mmdfkd.engine import AccuracyHistoryHook, ReplayMemoryHook
+    from mmdfkd.engine import AccuracyHistoryHook
+    from mmdfkd.models.utils import unwrap_model
     runner = Runner.from_cfg(cfg)
     start = time.perf_counter()
     runner.train()
     seconds = time.perf_counter() - start
     history = find_hook(runner, AccuracyHistoryHook)
-    memory = find_hook(runner, ReplayMemoryHook)
+    memory = getattr(unwrap_model(runner.model), 'memory', None)
     iter_times = runner.message_hub.get_scalar('train/time').data[0]
     result = dict(
         seconds=seconds,
@@ -78,7 +79,7 @@ def distil(cfg: Config) -> Dict:
         # mean training time per iteration (validation excluded)
         time_per_iter=float(iter_times.mean()),
         log_dir=runner.log_dir,
-        memory_bytes=memory.memory.nbytes if memory else 0)
+        memory_bytes=memory.nbytes if memory is not None else 0)
     if history is not None:
         result.update(history.summary(), history_iters=history.iters,
                       history_values=history.values)

@@ -1,0 +1,94 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+import os.path as osp
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmengine.runner import CheckpointLoader
+
+from mmdfkd.compat import UnsafeCheckpointError
+
+# the source checkout, where configs/teachers/ lives
+_REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+
+def _recipe_hint(ckpt_path: str) -> Optional[str]:
+    """How to make ``checkpoints/<name>_teacher.pth``, where mmdfkd has the
+    teacher recipe ``configs/teachers/<name>.py``."""
+    stem = osp.basename(ckpt_path)
+    if not stem.endswith('_teacher.pth'):
+        return None
+    stem = stem[:-len('_teacher.pth')]
+    recipe = f'configs/teachers/{stem}.py'
+    if not osp.isfile(osp.join(_REPO, recipe)):
+        return None
+    return (f'Train it with: python tools/train.py {recipe} && mkdir -p '
+            f'{osp.dirname(ckpt_path) or "."} && cp $(cat work_dirs/{stem}/'
+            f'last_checkpoint) {ckpt_path} (README, "From nothing to a '
+            'distilled student").')
+
+
+def load_teacher_checkpoint(teacher: nn.Module,
+                            ckpt_path: str,
+                            name: str = 'teacher',
+                            hint: Optional[str] = None) -> None:
+    """Load ``ckpt_path`` into ``teacher`` strictly, with errors that say
+    what is wrong and how to fix it.
+
+    ``teacher.init_weights()`` runs just before the weights are copied (as
+    MMRazor does), so that the runner's later ``init_weights()`` leaves them
+    alone.
+    """
+    where = f'model.teachers.{name}.ckpt_path'
+    if not osp.isfile(ckpt_path):
+        hint = hint or _recipe_hint(ckpt_path)
+        how = f' {hint}' if hint else ''
+        raise FileNotFoundError(
+            f'Teacher checkpoint not found: {ckpt_path}.{how} Or point the '
+            f'run at an existing one with --cfg-options {where}=PATH.')
+    try:
+        checkpoint = CheckpointLoader.load_checkpoint(
+            ckpt_path, map_location='cpu')
+    except (FileNotFoundError, UnsafeCheckpointError):
+        raise
+    except Exception as err:
+        raise ValueError(
+            f'Teacher checkpoint {ckpt_path} cannot be read ({err}); it is '
+            f'not a PyTorch checkpoint. Set {where} to a .pth file.') from err
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, dict) else None
+    if not isinstance(state, dict) or not state or not all(
+            isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(
+            f'{ckpt_path} holds no state dict of tensors, so it is not a '
+            f'model checkpoint. Set {where} to the .pth file saved by the '
+            'teacher training.')
+    state = {
+        k[len('module.'):] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
+    expected = teacher.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mismatched = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(v.shape)}' for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if missing or unexpected or mismatched:
+        problems = []
+        for label, keys in (('missing keys', missing),
+                            ('unexpected keys', unexpected),
+                            ('shape mismatches', mismatched)):
+            if keys:
+                problems.append(f'{len(keys)} {label} (e.g. '
+                                f'{", ".join(keys[:3])})')
+        raise ValueError(
+            f'Teacher checkpoint {ckpt_path} does not fit the teacher built '
+            f'from model.teachers.{name}.build_cfg: {"; ".join(problems)}. '
+            'Make build_cfg the model config that trained this checkpoint '
+            '(depth, num_classes, in_channels, ...), or use the checkpoint '
+            'of this teacher.')
+    teacher.init_weights()
+    teacher.load_state_dict(state, strict=True)

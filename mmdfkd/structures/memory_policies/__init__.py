@@ -1,0 +1,6 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+from .base_policy import BaseMemoryPolicy
+from .fifo_policy import FIFOPolicy
+from .reservoir_policy import ReservoirPolicy
+
+__all__ = ['BaseMemoryPolicy', 'FIFOPolicy', 'ReservoirPolicy']

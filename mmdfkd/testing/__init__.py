@@ -1,0 +1,123 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""Helpers for mmdfkd's tests and for users' tests of their own configs:
+tiny models and tiny data sets written in their real on-disk formats
+(Fashion-MNIST idx, CIFAR pickles, SVHN .mat)."""
+import os
+import os.path as osp
+import pickle
+import struct
+
+import numpy as np
+import torch
+
+# the source checkout (tools/, configs/), when mmdfkd is installed from it
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+NUM_IMAGES = 24
+
+
+def tiny_classifier(in_channels=1, num_classes=10, width=4, depth=18):
+    """An mmpretrain ResNet_CIFAR classifier config, ``width`` base
+    channels."""
+    return dict(
+        _scope_='mmpretrain',
+        type='ImageClassifier',
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=depth,
+            in_channels=in_channels,
+            stem_channels=width,
+            base_channels=width,
+            out_indices=(3, )),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=num_classes,
+            in_channels=width * 8,
+            loss=dict(type='CrossEntropyLoss')))
+
+
+def tiny_algorithm(in_channels=1, num_classes=10, img_size=8, **kwargs):
+    """A ReplayDataFreeDistillation config with tiny models (no memory
+    unless ``memory=`` is given)."""
+    cfg = dict(
+        type='mmdfkd.ReplayDataFreeDistillation',
+        architecture=tiny_classifier(in_channels, num_classes, width=4),
+        teachers=dict(
+            teacher=dict(
+                build_cfg=tiny_classifier(in_channels, num_classes, width=8),
+                ckpt_path=None)),
+        generator=dict(
+            type='mmdfkd.DFKDGenerator',
+            img_size=img_size,
+            out_channels=in_channels,
+            latent_dim=8,
+            hidden_channels=4),
+        student_iter=2)
+    cfg.update(kwargs)
+    return cfg
+
+
+def save_state_dict(model, path):
+    """Save ``model`` as a ``dict(state_dict=...)`` checkpoint."""
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
+
+
+def _write_idx(path, array):
+    code = {1: 2049, 3: 2051}[array.ndim]
+    with open(path, 'wb') as f:
+        f.write(struct.pack('>I', code))
+        f.write(struct.pack(f'>{array.ndim}I', *array.shape))
+        f.write(array.astype(np.uint8).tobytes())
+
+
+def write_fmnist(root, num=NUM_IMAGES):
+    """Fashion-MNIST idx files (uncompressed, as mmpretrain reads them),
+    with more training than test images so that a test can tell them
+    apart."""
+    rng = np.random.default_rng(0)
+    for prefix, count in (('train', num + 8), ('t10k', num)):
+        _write_idx(
+            osp.join(root, f'{prefix}-images-idx3-ubyte'),
+            rng.integers(0, 256, (count, 28, 28)))
+        _write_idx(
+            osp.join(root, f'{prefix}-labels-idx1-ubyte'),
+            rng.integers(0, 10, count))
+    return root
+
+
+def write_cifar(root, num_classes, num=NUM_IMAGES):
+    """CIFAR-10 or CIFAR-100 python pickles."""
+    if num_classes == 10:
+        folder, label_key, meta = ('cifar-10-batches-py', 'labels',
+                                   ('batches.meta', 'label_names'))
+        batches = [f'data_batch_{i}' for i in range(1, 6)] + ['test_batch']
+    else:
+        folder, label_key, meta = ('cifar-100-python', 'fine_labels',
+                                   ('meta', 'fine_label_names'))
+        batches = ['train', 'test']
+    rng = np.random.default_rng(1)
+    os.makedirs(osp.join(root, folder), exist_ok=True)
+    for name in batches:
+        entry = {
+            'data': rng.integers(0, 256, (num, 3072), dtype=np.uint8),
+            label_key: rng.integers(0, num_classes, num).tolist(),
+        }
+        with open(osp.join(root, folder, name), 'wb') as f:
+            pickle.dump(entry, f)
+    with open(osp.join(root, folder, meta[0]), 'wb') as f:
+        pickle.dump({meta[1]: [str(i) for i in range(num_classes)]}, f)
+    return root
+
+
+def write_svhn(root, num=NUM_IMAGES):
+    """SVHN test_32x32.mat with digit 0 labelled 10, as the real file."""
+    from scipy.io import savemat
+    rng = np.random.default_rng(2)
+    savemat(
+        osp.join(root, 'test_32x32.mat'),
+        dict(
+            X=rng.integers(0, 256, (32, 32, 3, num), dtype=np.uint8),
+            y=rng.integers(1, 11, (num, 1)).astype(np.uint8)))
+    return root
