@@ -4,10 +4,11 @@
 This is the only module of mmdfkd that deals with other packages' bugs.
 Each workaround names the upstream defect it answers. Nothing here edits
 site-packages, and nothing leaks out of the import: the only process-wide
-effects are (a) MMRazor's modules being imported and (b) mmengine's loader
-for local checkpoint files being replaced by a safe one through mmengine's
-public ``CheckpointLoader.register_scheme``.
+effects are (a) MMRazor's modules being imported and (b) mmengine's
+checkpoint loaders being replaced by safe ones through mmengine's public
+``CheckpointLoader.register_scheme``.
 """
+import functools
 import importlib.abc
 import importlib.machinery
 import os
@@ -20,11 +21,10 @@ from typing import Any, Dict
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
-from .registry import HOOKS
+from .registry import MODELS
 
 # --------------------------------------------------------------------------
 # 1. ``import mmrazor.models`` fails on torch >= 2.0 (open-mmlab/mmrazor
@@ -101,26 +101,71 @@ def _import_mmrazor() -> None:
 #    ``HistoryBuffer`` objects (whose state holds ``getattr`` references to
 #    its methods) and numpy arrays/scalars. Resume is broken out of the box.
 #    Two halves answer it without turning safe loading off:
-#    - ``WeightsOnlyCheckpointHook`` rewrites what mmengine adds to each
-#      checkpoint into tensors and plain Python values before it is saved,
-#      and rebuilds the ``HistoryBuffer`` objects when it is loaded back;
-#    - ``load_from_local`` replaces mmengine's local-file loader: always
-#      ``weights_only=True``; a file that needs arbitrary unpickling is
-#      refused with an explanation, unless the user trusts that very file
-#      by listing it in the environment variable
-#      ``MMDFKD_TRUSTED_CHECKPOINTS``.
+#    - ``WeightsOnlyCheckpointHook`` (``engine/hooks``), with
+#      ``make_weights_only`` / ``restore_weights_only`` below, rewrites what
+#      mmengine adds to each checkpoint into tensors and plain Python values
+#      before it is saved, and rebuilds the ``HistoryBuffer`` objects when
+#      it is loaded back;
+#    - every checkpoint loader mmengine has (local files, http(s)://,
+#      open-mmlab://, torchvision://, mmcls://, pavi://, s3:// ...) loads
+#      with ``weights_only=True``: the local one is replaced by
+#      ``load_from_local``, every other registered scheme's loader is
+#      wrapped so that the ``torch.load`` it calls (directly or through
+#      ``torch.hub``) is the safe one. Remote schemes would otherwise
+#      unpickle whatever the URL (or a file placed in the hub cache) holds.
+#      A checkpoint that needs arbitrary unpickling is refused with an
+#      explanation, unless the user trusts that very file or URL by listing
+#      it in the environment variable ``MMDFKD_TRUSTED_CHECKPOINTS``.
 # --------------------------------------------------------------------------
 TRUSTED_CHECKPOINTS_ENV = 'MMDFKD_TRUSTED_CHECKPOINTS'
 _HISTORY_BUFFER_TAG = '__mmengine_history_buffer__'
+_torch_load = torch.load  # the real one, called by the safe loaders
 
 
 class UnsafeCheckpointError(RuntimeError):
     """A checkpoint needs arbitrary code execution to be unpickled."""
 
 
-def _trusted_checkpoints() -> set:
+def _is_trusted(source: str) -> bool:
+    """Whether ``source`` (a path or a URL) is listed in
+    ``MMDFKD_TRUSTED_CHECKPOINTS``: entries separated by white space or
+    ``;``, and local paths also by ``os.pathsep``."""
     listed = os.environ.get(TRUSTED_CHECKPOINTS_ENV, '')
-    return {osp.realpath(p) for p in listed.split(os.pathsep) if p}
+    entries = set()
+    for token in re.split(r'[\s;]+', listed):
+        if '://' in token:
+            entries.add(token)
+        else:
+            entries.update(
+                osp.realpath(p) for p in token.split(os.pathsep) if p)
+    if '://' in source:
+        return source in entries
+    return osp.realpath(osp.expanduser(source)) in entries
+
+
+def _safe_torch_load(source: str, f, map_location=None, **kwargs) -> Any:
+    """``torch.load`` of ``f`` (read for ``source``) with
+    ``weights_only=True`` unless ``source`` is trusted."""
+    kwargs.pop('weights_only', None)
+    if _is_trusted(source):
+        return _torch_load(
+            f, map_location=map_location, weights_only=False, **kwargs)
+    try:
+        return _torch_load(
+            f, map_location=map_location, weights_only=True, **kwargs)
+    except pickle.UnpicklingError as err:
+        needed = re.findall(r'GLOBAL ([\w.]+)', str(err))
+        what = f' (it needs {", ".join(needed)})' if needed else ''
+        raise UnsafeCheckpointError(
+            f'Refusing to load {source}: it holds Python objects that only '
+            f'a full unpickler can rebuild{what}, and unpickling can run '
+            'arbitrary code. Checkpoints saved by mmdfkd runs (with '
+            'mmdfkd.WeightsOnlyCheckpointHook, which every mmdfkd config '
+            'enables) never need this. If you trust this file, list it (its '
+            f'path or URL) in the environment variable '
+            f'{TRUSTED_CHECKPOINTS_ENV} (entries separated by spaces), e.g. '
+            f"{TRUSTED_CHECKPOINTS_ENV}='{source}' python tools/train.py ..."
+        ) from err
 
 
 def load_from_local(filename: str, map_location=None) -> Any:
@@ -133,30 +178,33 @@ def load_from_local(filename: str, map_location=None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    if osp.realpath(filename) in _trusted_checkpoints():
-        return torch.load(
-            filename, map_location=map_location, weights_only=False)
-    if not _looks_like_torch_file(filename):
+    if not _is_trusted(filename) and not _looks_like_torch_file(filename):
         raise ValueError(
             f'{filename} is not a PyTorch checkpoint (neither a torch.save '
             'zip archive nor a legacy pickle). Point the config at the .pth '
             'file saved by torch.save / mmengine.')
-    try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        needed = re.findall(r'GLOBAL ([\w.]+)', str(err))
-        what = f' (it needs {", ".join(needed)})' if needed else ''
-        raise UnsafeCheckpointError(
-            f'Refusing to load {filename}: it holds Python objects that only '
-            f'a full unpickler can rebuild{what}, and unpickling can run '
-            'arbitrary code. Checkpoints saved by mmdfkd runs (with '
-            'mmdfkd.WeightsOnlyCheckpointHook, which every mmdfkd config '
-            'enables) never need this. If you trust this file, list it in '
-            f'the environment variable {TRUSTED_CHECKPOINTS_ENV} (paths '
-            f'separated by "{os.pathsep}"), e.g. '
-            f'{TRUSTED_CHECKPOINTS_ENV}={filename} python tools/train.py ...'
-        ) from err
+    return _safe_torch_load(filename, filename, map_location)
+
+
+def _safe_scheme(loader):
+    """Wrap a remote scheme's loader: every ``torch.load`` it makes while
+    it runs is the safe one, for the file or URL it was given."""
+    if getattr(loader, '_mmdfkd_safe', False):
+        return loader
+
+    @functools.wraps(loader)
+    def safe_loader(filename, *args, **kwargs):
+        def load(f, map_location=None, *load_args, **load_kwargs):
+            return _safe_torch_load(filename, f, map_location, **load_kwargs)
+
+        torch.load = load
+        try:
+            return loader(filename, *args, **kwargs)
+        finally:
+            torch.load = _torch_load
+
+    safe_loader._mmdfkd_safe = True
+    return safe_loader
 
 
 def _looks_like_torch_file(filename: str) -> bool:
@@ -188,14 +236,14 @@ def _to_weights_only(value: Any) -> Any:
     return value
 
 
-def _from_weights_only(value: Any) -> Any:
+def restore_weights_only(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get(_HISTORY_BUFFER_TAG):
             return HistoryBuffer(value['log_history'].numpy(),
                                  value['count_history'].numpy(),
                                  value['max_length'])
         return type(value)(
-            (k, _from_weights_only(v)) for k, v in value.items())
+            (k, restore_weights_only(v)) for k, v in value.items())
     return value
 
 
@@ -206,31 +254,15 @@ def make_weights_only(checkpoint: Dict) -> None:
             checkpoint[key] = _to_weights_only(checkpoint[key])
 
 
-@HOOKS.register_module()
-class WeightsOnlyCheckpointHook(Hook):
-    """Keeps every checkpoint of the run loadable with
-    ``torch.load(weights_only=True)``, so ``--resume`` works on torch >= 2.6
-    without trusting the file (see workaround 2 in ``mmdfkd/compat.py``).
-
-    Runs last before saving so that it sees what other hooks added.
-    """
-
-    priority = 'LOWEST'
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        make_weights_only(checkpoint)
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if 'message_hub' in checkpoint:
-            checkpoint['message_hub'] = _from_weights_only(
-                checkpoint['message_hub'])
-
-
 def apply() -> None:
     """Apply all workarounds; idempotent."""
     _import_mmrazor()
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local, force=True)
+    # mmengine has no public list of its schemes: read its registry
+    for prefix, loader in list(CheckpointLoader._schemes.items()):
+        CheckpointLoader.register_scheme(
+            prefixes=prefix,
+            loader=load_from_local if prefix == '' else _safe_scheme(loader),
+            force=True)
 
 
 # --------------------------------------------------------------------------
@@ -251,3 +283,35 @@ def prepare_cpu_distributed(cfg) -> None:
         type='MMDistributedDataParallel')
     wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
+
+
+# --------------------------------------------------------------------------
+# 4. MMRazor 1.0.0's ``DataFreeDistillation`` and ``DAFLDataFreeDistillation``
+#    read ``self.generator.module.latent_dim``, which exists only when the
+#    model is wrapped by ``MMSeparateDistributedDataParallel`` (a distributed
+#    launch); a plain ``python tools/train.py`` raises ``AttributeError``.
+#    The baselines' configs wrap their generator in the module below, so
+#    that those algorithms run in one process with their logic unchanged.
+# --------------------------------------------------------------------------
+@MODELS.register_module()
+class SingleProcessGeneratorWrapper(torch.nn.Module):
+    """Gives a generator the ``.module`` attribute of a distributed wrapper
+    (see workaround 4 in ``mmdfkd/compat.py``). ``forward`` is the
+    generator's. Under a distributed launch the wrapper is itself wrapped,
+    and ``.module`` then resolves to this wrapper, which passes
+    ``latent_dim`` through.
+
+    Args:
+        generator (dict): Config of the wrapped generator.
+    """
+
+    def __init__(self, generator: dict) -> None:
+        super().__init__()
+        self.module = MODELS.build(generator)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.module.latent_dim
+
+    def forward(self, *args, **kwargs):
+        return self.module(*args, **kwargs)
