@@ -142,3 +142,107 @@ def test_memory_ablations_are_cfg_options(option, policy, tmp_path,
         assert model.memory is None
     else:
         assert type(model.memory.policy).__name__ == policy
+
+
+def _fails(cmd, timeout=300):
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode != 0
+    return result.stdout + result.stderr
+
+
+def test_test_tool_refuses_a_checkpoint_that_does_not_fit(tmp_path,
+                                                          fmnist_root):
+    teacher = MODELS.build(tiny_classifier(1, 10, width=8))
+    ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
+    out = _fails([sys.executable, 'tools/test.py', TINY, ckpt, '--work-dir',
+                  str(tmp_path / 'w'), '--cfg-options', *_data(fmnist_root)])
+    assert f'error: {ckpt} does not fit the model of {TINY}' in out
+    assert 'missing keys (e.g. architecture.' in out
+    assert 'accuracy/top1' not in out
+
+
+def test_missing_data_stops_before_the_runner_and_creates_nothing(tmp_path):
+    root = str(tmp_path / 'nonexistent' / 'fmnist')
+    out = _fails([sys.executable, 'tools/train.py', TINY, '--work-dir',
+                  str(tmp_path / 'w'), '--cfg-options', *_data(root)])
+    assert f"the FashionMNIST files are not under data_root='{root}'" in out
+    assert 't10k-images-idx3-ubyte' in out
+    assert f'bash tools/prepare_fmnist.sh {root}' in out
+    assert 'Traceback' not in out and 'URLError' not in out
+    assert not osp.exists(osp.dirname(root))
+    # a teacher recipe on a data set that is not there (CIFAR-100)
+    root = str(tmp_path / 'cifar100')
+    out = _fails([sys.executable, 'tools/train.py',
+                  'configs/teachers/cifar100_resnet34.py', '--work-dir',
+                  str(tmp_path / 'w2'), '--cfg-options',
+                  f'train_dataloader.dataset.data_root={root}'])
+    assert 'cifar-100-python/train' in out and 'cifar-100-python.tar.gz' in out
+    assert not osp.exists(root)
+
+
+def test_amp_on_cpu_says_it_needs_a_gpu(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('this machine has a GPU: --amp is valid here')
+    out = _fails([sys.executable, 'tools/train.py', TINY, '--amp',
+                  '--work-dir', str(tmp_path / 'w')])
+    assert 'error: --amp needs a GPU' in out and 'Traceback' not in out
+
+
+EXPORT_CHECK = '''
+import json, sys
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+from mmpretrain.apis import init_model
+cfg_path, ckpt, batch, root, work = sys.argv[1:]
+model = init_model(cfg_path, ckpt, device='cpu')
+logits = model(torch.load(batch), mode='tensor')
+cfg = Config.fromfile(cfg_path)
+cfg.test_dataloader.dataset.data_root = root
+cfg.test_dataloader.num_workers = 0
+cfg.load_from = ckpt
+cfg.work_dir = work
+metrics = Runner.from_cfg(cfg).test()
+assert not any(m.startswith('mmdfkd') for m in sys.modules), 'mmdfkd'
+torch.save(logits, batch + '.logits')
+print('EXPORT', json.dumps(metrics))
+'''
+
+
+def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root):
+    work = str(tmp_path / 'run')
+    _train(TINY, work, *_data(fmnist_root), 'train_cfg.max_iters=2',
+           'default_hooks.checkpoint.interval=2')
+    ckpt = osp.join(work, 'iter_2.pth')
+    metrics = str(tmp_path / 'metrics.json')
+    _run([sys.executable, 'tools/test.py', TINY, ckpt, '--work-dir', work,
+          '--out', metrics, '--cfg-options', *_data(fmnist_root)])
+    out_dir = str(tmp_path / 'student')
+    log = _run([sys.executable,
+                'tools/model_converters/convert_to_student.py', TINY, ckpt,
+                out_dir])
+    assert osp.join(out_dir, 'student.pth') in log
+
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, TINY))
+    cfg.model.teachers.teacher.ckpt_path = None
+    algorithm = MODELS.build(cfg.model)
+    algorithm.load_state_dict(_load(ckpt)['state_dict'])
+    algorithm.eval()
+    torch.manual_seed(0)
+    batch = torch.randn(5, 1, 28, 28)
+    torch.save(batch, str(tmp_path / 'batch.pth'))
+    with torch.no_grad():
+        expected = algorithm.student(batch, mode='tensor')
+
+    # a process that never imports mmdfkd
+    out = _run([sys.executable, '-c', EXPORT_CHECK,
+                osp.join(out_dir, 'student_config.py'),
+                osp.join(out_dir, 'student.pth'), str(tmp_path / 'batch.pth'),
+                fmnist_root, str(tmp_path / 'plain')])
+    exported = json.loads(out.split('EXPORT ')[1].splitlines()[0])
+    with open(metrics) as f:
+        assert exported['accuracy/top1'] == json.load(f)['accuracy/top1']
+    logits = torch.load(str(tmp_path / 'batch.pth.logits'))
+    assert torch.equal(logits.detach(), expected)

@@ -9,6 +9,8 @@ from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import prepare_cpu_distributed
+from mmdfkd.datasets import check_data_files
+from mmdfkd.models.utils import checkpoint_mismatch, unwrap_model
 
 
 def parse_args():
@@ -35,6 +37,31 @@ def parse_args():
     return args
 
 
+def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
+    """mmengine loads a test checkpoint non-strictly: a file that fills
+    none or only part of the model would be scored as a randomly
+    initialised model. Stop instead, naming the file and the keys."""
+    from mmengine.runner import CheckpointLoader
+    state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    state = state.get('state_dict', state) if isinstance(state, dict) else {}
+    state = {k[len('module.'):] if k.startswith('module.') else k: v
+             for k, v in state.items()}
+    model = unwrap_model(model)
+    # what the forward depends on: saved parameters and buffers (a replay
+    # memory, say, is not needed to test the student)
+    weights = {name for name, _ in model.named_parameters()}
+    weights.update(name for name, _ in model.named_buffers())
+    needed = {k: v for k, v in model.state_dict().items() if k in weights}
+    problems = checkpoint_mismatch(needed, state, unexpected_too=False)
+    if problems:
+        raise SystemExit(
+            f'error: {checkpoint} does not fit the model of {config}: '
+            f'{"; ".join(problems)}. It was saved by another model (e.g. '
+            'the teacher checkpoint given for a distillation config): pass '
+            'the checkpoint that this config\'s training wrote (work_dirs/'
+            '<config>/iter_*.pth), or the config that wrote this one.')
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -49,7 +76,12 @@ def main():
     cfg.load_from = args.checkpoint
     if args.launcher != 'none':
         prepare_cpu_distributed(cfg)
+    try:
+        check_data_files(cfg)
+    except FileNotFoundError as err:
+        raise SystemExit(f'error: {err}')
     runner = Runner.from_cfg(cfg)
+    check_checkpoint_fits(runner.model, args.checkpoint, args.config)
     metrics = runner.test()
     if args.out:
         from mmengine.fileio import dump

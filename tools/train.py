@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import prepare_cpu_distributed
+from mmdfkd.datasets import check_data_files
 
 
 def parse_args():
@@ -46,6 +47,13 @@ def parse_args():
 
 
 def enable_amp(cfg: Config) -> None:
+    from mmengine.device import get_device
+    if get_device() == 'cpu':
+        # mmengine's AmpOptimWrapper asserts a GPU/NPU/MLU/MUSA device
+        raise SystemExit(
+            'error: --amp needs a GPU (mmengine\'s AmpOptimWrapper runs '
+            'float16 autocast with loss scaling on CUDA/NPU/MLU/MUSA '
+            'devices only); this machine has none. Train without --amp.')
     optim_wrapper = cfg.optim_wrapper
     if 'constructor' in optim_wrapper and 'type' not in optim_wrapper:
         # SeparateOptimWrapperConstructor: one wrapper per sub-module
@@ -85,7 +93,12 @@ def build_config(args) -> Config:
 
 def main():
     args = parse_args()
-    runner = Runner.from_cfg(build_config(args))
+    cfg = build_config(args)
+    try:
+        check_data_files(cfg)
+    except FileNotFoundError as err:
+        raise SystemExit(f'error: {err}')
+    runner = Runner.from_cfg(cfg)
     runner.train()
 
 

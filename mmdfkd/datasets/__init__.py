@@ -1,5 +1,6 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
+from .data_files import check_data_files
 from .datafree_dataset import DataFreeDataset
 from .svhn import SVHN
 
-__all__ = ['DataFreeDataset', 'SVHN']
+__all__ = ['DataFreeDataset', 'SVHN', 'check_data_files']

@@ -1,5 +1,8 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
+from .checkpoint import checkpoint_mismatch, load_teacher_checkpoint
 from .misc import no_param_grads, unwrap_model
-from .teacher_checkpoint import load_teacher_checkpoint
 
-__all__ = ['load_teacher_checkpoint', 'no_param_grads', 'unwrap_model']
+__all__ = [
+    'checkpoint_mismatch', 'load_teacher_checkpoint', 'no_param_grads',
+    'unwrap_model'
+]

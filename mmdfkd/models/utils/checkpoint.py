@@ -1,6 +1,6 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 import os.path as osp
-from typing import Optional
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn as nn
@@ -27,6 +27,31 @@ def _recipe_hint(ckpt_path: str) -> Optional[str]:
             f'{osp.dirname(ckpt_path) or "."} && cp $(cat work_dirs/{stem}/'
             f'last_checkpoint) {ckpt_path} (README, "From nothing to a '
             'distilled student").')
+
+
+def checkpoint_mismatch(expected: Dict[str, torch.Tensor],
+                        state: Dict[str, torch.Tensor],
+                        unexpected_too: bool = True) -> List[str]:
+    """How ``state`` fails to fill ``expected`` (a model's state dict):
+    missing keys, shape mismatches and (if ``unexpected_too``) keys the
+    model does not have, each as ``'N <what> (e.g. k1, k2, k3)'``; empty if
+    it fits."""
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected)) if unexpected_too else []
+    mismatched = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(v.shape)}' for k, v in expected.items()
+        if k in state and hasattr(state[k], 'shape')
+        and state[k].shape != v.shape
+    ]
+    problems = []
+    for label, keys in (('missing keys', missing),
+                        ('unexpected keys', unexpected),
+                        ('shape mismatches', mismatched)):
+        if keys:
+            problems.append(f'{len(keys)} {label} (e.g. '
+                            f'{", ".join(keys[:3])})')
+    return problems
 
 
 def load_teacher_checkpoint(teacher: nn.Module,
@@ -68,22 +93,8 @@ def load_teacher_checkpoint(teacher: nn.Module,
         k[len('module.'):] if k.startswith('module.') else k: v
         for k, v in state.items()
     }
-    expected = teacher.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mismatched = [
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-        f'{tuple(v.shape)}' for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if missing or unexpected or mismatched:
-        problems = []
-        for label, keys in (('missing keys', missing),
-                            ('unexpected keys', unexpected),
-                            ('shape mismatches', mismatched)):
-            if keys:
-                problems.append(f'{len(keys)} {label} (e.g. '
-                                f'{", ".join(keys[:3])})')
+    problems = checkpoint_mismatch(teacher.state_dict(), state)
+    if problems:
         raise ValueError(
             f'Teacher checkpoint {ckpt_path} does not fit the teacher built '
             f'from model.teachers.{name}.build_cfg: {"; ".join(problems)}. '

@@ -1,0 +1,111 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""Every checkpoint scheme mmengine can load from goes through the safe
+loader: a file that would run code when unpickled is refused, whether it is
+given as a path or a URL (served here from torch.hub's cache, as a download
+would be), unless the user lists that very path or URL as trusted."""
+import builtins
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.runner import CheckpointLoader
+
+from mmdfkd.compat import TRUSTED_CHECKPOINTS_ENV, UnsafeCheckpointError
+from mmdfkd.testing import REPO
+
+
+class _Payload:
+    """Creates a file when it is unpickled."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return builtins.open, (self.marker, 'w')
+
+
+def _urls():
+    from mmengine.runner.checkpoint import (
+        get_external_models,
+        get_mmcls_models,
+        get_torchvision_models,
+    )
+    name = next(iter(get_external_models()))
+    cls_name = next(iter(get_mmcls_models()))
+    return {
+        'https://example.invalid/models/evil.pth':
+        'https://example.invalid/models/evil.pth',
+        'http://example.invalid/evil2.pth': 'http://example.invalid/evil2.pth',
+        'torchvision://resnet18': get_torchvision_models()['resnet18'],
+        f'open-mmlab://{name}': get_external_models()[name],
+        f'mmcls://{cls_name}': get_mmcls_models()[cls_name],
+    }
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    monkeypatch.delenv(TRUSTED_CHECKPOINTS_ENV, raising=False)
+    cache = tmp_path / 'torch_home' / 'hub' / 'checkpoints'
+    cache.mkdir(parents=True)
+    return cache
+
+
+def _plant(cache, url, marker):
+    name = osp.basename(url.split('?')[0])
+    torch.save(dict(state_dict={}, meta=_Payload(str(marker))),
+               str(cache / name))
+
+
+@pytest.mark.parametrize('name', list(_urls()))
+def test_remote_checkpoint_that_runs_code_is_refused(name, hub_cache,
+                                                     tmp_path, monkeypatch):
+    marker = tmp_path / 'pwned'
+    _plant(hub_cache, _urls()[name], marker)
+    with pytest.raises(UnsafeCheckpointError) as err:
+        CheckpointLoader.load_checkpoint(name, map_location='cpu')
+    assert not marker.exists()
+    assert f'Refusing to load {name}' in str(err.value)
+    assert TRUSTED_CHECKPOINTS_ENV in str(err.value)
+    # the explicit opt-in for that URL loads it (and so runs its code)
+    monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, f'/some/file.pth {name}')
+    CheckpointLoader.load_checkpoint(name, map_location='cpu')
+    assert marker.exists()
+    # torch.load is the real one again afterwards
+    assert torch.load.__module__ == 'torch.serialization'
+
+
+def test_plain_remote_checkpoint_loads(hub_cache):
+    url = 'https://example.invalid/good.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(2))),
+               str(hub_cache / 'good.pth'))
+    ckpt = CheckpointLoader.load_checkpoint(url, map_location='cpu')
+    assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
+
+
+def test_every_registered_scheme_is_safe():
+    from mmdfkd.compat import load_from_local
+    schemes = CheckpointLoader._schemes
+    assert {'', 'http://', 'https://', 'pavi://', 'torchvision://',
+            'open-mmlab://', 'mmcls://'} <= set(schemes)
+    for prefix, loader in schemes.items():
+        assert loader is load_from_local or loader._mmdfkd_safe, prefix
+
+
+def test_resume_from_a_url_is_refused(hub_cache, tmp_path):
+    marker = tmp_path / 'pwned'
+    url = 'https://example.invalid/models/iter_4.pth'
+    _plant(hub_cache, url, marker)
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', 'tests/data/tiny_dfkd_fmnist.py',
+         '--work-dir', str(tmp_path / 'work'), '--resume', url,
+         '--cfg-options', 'val_cfg=None', 'val_dataloader=None',
+         'val_evaluator=None'],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ))
+    assert result.returncode != 0
+    assert f'Refusing to load {url}' in result.stdout + result.stderr
+    assert not marker.exists()

@@ -1,0 +1,104 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""Take the distilled student out of a distillation checkpoint, as a plain
+mmpretrain checkpoint plus a standalone mmpretrain config (model, data
+preprocessor, test pipeline and split) that load without mmdfkd:
+
+    python tools/model_converters/convert_to_student.py \\
+        configs/dfkd/fmnist_resnet18w16_resnet18w8.py \\
+        work_dirs/fmnist_resnet18w16_resnet18w8/iter_300.pth \\
+        work_dirs/student
+
+then, in any mmpretrain environment:
+
+    from mmpretrain.apis import ImageClassificationInferencer
+    ImageClassificationInferencer('work_dirs/student/student_config.py',
+                                  pretrained='work_dirs/student/student.pth')
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import CheckpointLoader
+
+import mmdfkd  # noqa: F401  (safe checkpoint loading)
+
+PREFIX = 'architecture.'
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='the distillation config')
+    parser.add_argument('checkpoint', help='a checkpoint it wrote')
+    parser.add_argument('out_dir', help='where student.pth and '
+                        'student_config.py are written')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config')
+    return parser.parse_args()
+
+
+def _strip_scope(cfg):
+    """Type names without the ``mmpretrain.`` prefix (the exported config's
+    default scope is mmpretrain)."""
+    if isinstance(cfg, dict):
+        return {
+            k: (v[len('mmpretrain.'):] if k == 'type' and isinstance(v, str)
+                and v.startswith('mmpretrain.') else _strip_scope(v))
+            for k, v in cfg.items() if k != '_scope_'
+        }
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(_strip_scope(v) for v in cfg)
+    return cfg
+
+
+def student_config(cfg: Config) -> Config:
+    """A standalone mmpretrain config of the student of ``cfg``."""
+    model = cfg.model.architecture.to_dict()
+    if model.get('_scope_', 'mmpretrain') != 'mmpretrain':
+        raise SystemExit(
+            f'error: the student is a {model["_scope_"]} model; only '
+            'mmpretrain students are exported.')
+    preprocessor = cfg.model.get('data_preprocessor') or cfg.get(
+        'data_preprocessor')
+    if preprocessor:
+        model['data_preprocessor'] = dict(
+            preprocessor.to_dict(), type='ClsDataPreprocessor')
+    exported = dict(default_scope='mmpretrain', model=_strip_scope(model))
+    if cfg.get('test_dataloader'):
+        exported.update(
+            test_dataloader=_strip_scope(cfg.test_dataloader.to_dict()),
+            test_evaluator=_strip_scope(cfg.test_evaluator.to_dict()),
+            test_cfg=dict())
+    return Config(exported)
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    checkpoint = CheckpointLoader.load_checkpoint(
+        args.checkpoint, map_location='cpu')
+    state = checkpoint.get('state_dict', checkpoint)
+    student = {k[len(PREFIX):]: v for k, v in state.items()
+               if k.startswith(PREFIX)}
+    if not student:
+        raise SystemExit(
+            f'error: {args.checkpoint} holds no student weights (no key '
+            f'starts with {PREFIX!r}); pass a checkpoint written by a '
+            'distillation run of this config.')
+    os.makedirs(args.out_dir, exist_ok=True)
+    ckpt_out = osp.join(args.out_dir, 'student.pth')
+    cfg_out = osp.join(args.out_dir, 'student_config.py')
+    torch.save(
+        dict(state_dict=student,
+             meta=dict(converted_from=osp.abspath(args.checkpoint),
+                       distillation_config=osp.abspath(args.config))),
+        ckpt_out)
+    student_config(cfg).dump(cfg_out)
+    print(f'student weights: {ckpt_out}\nstudent config:  {cfg_out}')
+
+
+if __name__ == '__main__':
+    main()
