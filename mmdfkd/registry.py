@@ -26,7 +26,7 @@ DATASETS = _child(root.DATASETS, ['mmdfkd.datasets'])
 # resolves every kind of component without falling back with a warning.
 RUNNERS = _child(root.RUNNERS)
 RUNNER_CONSTRUCTORS = _child(root.RUNNER_CONSTRUCTORS)
-LOOPS = _child(root.LOOPS)
+LOOPS = _child(root.LOOPS, ['mmdfkd.engine'])
 DATA_SAMPLERS = _child(root.DATA_SAMPLERS)
 TRANSFORMS = _child(root.TRANSFORMS)
 MODEL_WRAPPERS = _child(root.MODEL_WRAPPERS)

@@ -44,7 +44,7 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     work = str(tmp_path / 'run')
     log = _train(TINY, work, *_data(fmnist_root))
     assert 'Iter(train) [20/20]' in log
-    assert 'accuracy/top1' in log
+    assert 'accuracy/top1' in log and 'datafree/agreement' in log
     assert 'student.loss_replay' in log and 'memory_size: 48' in log
     ckpt = _load(osp.join(work, 'iter_20.pth'))  # safe loading works
     assert ckpt['meta']['iter'] == 20
@@ -246,3 +246,18 @@ def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root):
         assert exported['accuracy/top1'] == json.load(f)['accuracy/top1']
     logits = torch.load(str(tmp_path / 'batch.pth.logits'))
     assert torch.equal(logits.detach(), expected)
+
+
+def test_datafree_validation_without_any_real_data(tmp_path):
+    work = str(tmp_path / 'run')
+    log = _train(TINY, work, 'val_dataloader=None', 'val_evaluator=None',
+                 'test_dataloader=None', 'test_evaluator=None',
+                 'test_cfg=None', 'train_cfg.max_iters=8',
+                 'train_cfg.val_interval=4',
+                 'default_hooks.checkpoint.save_best=datafree/agreement',
+                 'default_hooks.checkpoint.rule=greater')
+    assert 'Iter(val) [1/1]' in log and 'datafree/agreement' in log
+    assert 'accuracy/top1' not in log
+    best = [f for f in os.listdir(work)
+            if f.startswith('best_datafree_agreement')]
+    assert len(best) == 1, os.listdir(work)

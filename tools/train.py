@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
+from mmdfkd.engine import use_datafree_validation
 
 
 def parse_args():
@@ -88,6 +89,7 @@ def build_config(args) -> Config:
         cfg.load_from = args.resume
     if args.launcher != 'none':
         prepare_cpu_distributed(cfg)
+    use_datafree_validation(cfg)
     return cfg
 
 

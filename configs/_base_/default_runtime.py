@@ -12,7 +12,9 @@ train_dataloader = dict(
     num_workers=0,
     sampler=dict(type='InfiniteSampler', shuffle=False),
     dataset=dict(type='mmdfkd.DataFreeDataset'))
-val_cfg = dict(type='ValLoop')
+# ValLoop plus the distiller's data-free health signal (if it has one);
+# with val_dataloader=None that signal is the whole validation.
+val_cfg = dict(type='mmdfkd.DataFreeValLoop')
 test_cfg = dict(type='TestLoop')
 
 # Each sub-module gets its own DDP wrapper under a distributed launch.

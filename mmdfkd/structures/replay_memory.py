@@ -282,6 +282,16 @@ class ReplayMemory(nn.Module):
         return samples, logits
 
     @torch.no_grad()
+    def contents(self) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Every stored sample (float32) and its logits (or None), without
+        touching the random state."""
+        if self._samples is None:
+            return torch.empty(0), None
+        logits = None if self._logits is None else \
+            self._logits[:self._size]
+        return self._decode(self._samples[:self._size]), logits
+
+    @torch.no_grad()
     def peek(self, num: int) -> torch.Tensor:
         """The first ``num`` stored samples (float32), without touching the
         random state (for pictures and inspection)."""

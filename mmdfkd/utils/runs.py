@@ -15,10 +15,12 @@ def load_config(path: str,
                 work_dir: str,
                 options: Optional[Dict] = None) -> Config:
     """A config file with ``--cfg-options``-style overrides."""
+    from mmdfkd.engine import use_datafree_validation
     cfg = Config.fromfile(path)
     if options:
         cfg.merge_from_dict(options)
     cfg.work_dir = work_dir
+    use_datafree_validation(cfg)
     return cfg
 
 
@@ -82,5 +84,9 @@ def distil(cfg: Config) -> Dict:
         memory_bytes=memory.nbytes if memory is not None else 0)
     if history is not None:
         result.update(history.summary(), history_iters=history.iters,
-                      history_values=history.values)
+                      history_values=history.values,
+                      history_datafree={
+                          k.split('/')[-1]: [v.get(i) for i in history.iters]
+                          for k, v in history.tracked.items()
+                      })
     return result

@@ -27,6 +27,10 @@ model = dict(
         push_per_iter=64,
         replay_batch_size=128,
         dtype='float16'),
+    # held-out generator samples, never trained on: student-teacher
+    # agreement on them is a health signal that needs no real data
+    holdout=dict(
+        type='mmdfkd.ReplayMemory', capacity=512, push_per_iter=8),
     replay_weight=1.0,
     # DFAD / MMRazor dfad: 5 student steps per generator step.
     student_iter=5)

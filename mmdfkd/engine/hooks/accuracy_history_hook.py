@@ -1,5 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
 
@@ -15,22 +15,31 @@ class AccuracyHistoryHook(Hook):
 
     Logged as ``val/<name>_peak``, ``val/<name>_drop`` and
     ``val/<name>_mean`` (``<name>`` is the metric's last path part). The
-    history is saved in checkpoints and restored on resume.
+    histories of ``metric`` and of the ``track`` metrics (by default the
+    data-free health signal of ``DataFreeValLoop``) are saved in
+    checkpoints and restored on resume.
 
     Args:
         metric (str): Key of the metric in the evaluator's results.
             Defaults to ``'accuracy/top1'``.
+        track (sequence of str): Further metrics whose history is kept.
+            Defaults to ``('datafree/agreement', 'datafree/discrepancy')``.
     """
 
     # after RuntimeInfoHook (puts metrics in the message hub), before
     # LoggerHook (prints them)
     priority = 'NORMAL'
 
-    def __init__(self, metric: str = 'accuracy/top1') -> None:
+    def __init__(self,
+                 metric: str = 'accuracy/top1',
+                 track: Sequence[str] = ('datafree/agreement',
+                                         'datafree/discrepancy')) -> None:
         self.metric = metric
         self.name = metric.split('/')[-1]
         self.iters: List[int] = []
         self.values: List[float] = []
+        # iteration -> value, per tracked metric
+        self.tracked: Dict[str, Dict[int, float]] = {k: {} for k in track}
 
     @property
     def peak(self) -> float:
@@ -62,6 +71,9 @@ class AccuracyHistoryHook(Hook):
     def after_val_epoch(self,
                         runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
+        for key, history in self.tracked.items():
+            if metrics and key in metrics:
+                history[runner.iter] = float(metrics[key])
         if not metrics or self.metric not in metrics:
             return
         self.iters.append(runner.iter)
@@ -76,10 +88,14 @@ class AccuracyHistoryHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['accuracy_history'] = dict(
             metric=self.metric, iters=list(self.iters),
-            values=list(self.values))
+            values=list(self.values),
+            tracked={k: dict(v) for k, v in self.tracked.items()})
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         history = checkpoint.get('accuracy_history')
         if history and history['metric'] == self.metric:
             self.iters = list(history['iters'])
             self.values = list(history['values'])
+            for key, saved in history.get('tracked', {}).items():
+                if key in self.tracked:
+                    self.tracked[key] = {int(k): v for k, v in saved.items()}

@@ -72,6 +72,11 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             (``mmdfkd.ReplayMemory``: capacity, policy, push_per_iter,
             push_interval, replay_batch_size, dtype, device, store_logits,
             seed); None trains without replay. Defaults to None.
+        holdout (dict, optional): A second ``mmdfkd.ReplayMemory`` that
+            keeps samples of the *generator* steps (which the student never
+            trains on) with their teacher logits: the held-out set of
+            :meth:`datafree_metrics`, the health signal that needs no real
+            data. None disables it. Defaults to None.
         replay_weight (float): Weight of the replay term of the student
             loss. Defaults to 1.0.
         student_iter (int): Student steps per iteration. Defaults to 5.
@@ -94,6 +99,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                      type='mmdfkd.BNStatisticsLoss', loss_weight=1.0),
                  prior_losses: Optional[Dict[str, dict]] = None,
                  memory: Optional[dict] = None,
+                 holdout: Optional[dict] = None,
                  replay_weight: float = 1.0,
                  student_iter: int = 5,
                  max_skipped_iters: int = 10,
@@ -161,6 +167,14 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         if memory is not None:
             self.memory = MODELS.build(
                 memory, default_args=self._normalisation())
+        self.holdout: Optional[ReplayMemory] = None
+        if holdout is not None:
+            self.holdout = MODELS.build(
+                holdout, default_args=self._normalisation())
+            if not self.holdout.store_logits:
+                raise ValueError('model.holdout.store_logits must be True: '
+                                 'the held-out set is scored against the '
+                                 "teacher's logits.")
         self.nonfinite_skips = 0
         self._skipped_iters = 0  # consecutive iterations with no update
         self._latent_rng: Optional[torch.Generator] = None
@@ -343,6 +357,34 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self._check_divergence(self.nonfinite_skips - skips_before)
         return log_vars
 
+    @torch.no_grad()
+    def datafree_metrics(self, batch_size: int = 256) -> Dict[str, float]:
+        """Student-teacher agreement on the held-out synthetic samples:
+        ``datafree/agreement`` (% of samples where the student's top-1
+        class is the teacher's) and ``datafree/discrepancy`` (the
+        distillation loss, mean over the set). Needs no real data; empty
+        without ``holdout`` or before it holds anything."""
+        if self.holdout is None or len(self.holdout) == 0:
+            return {}
+        samples, t_logits = self.holdout.contents()
+        student = unwrap_model(self.student)
+        was_training = student.training
+        student.eval()
+        agree, loss, total = 0, 0.0, len(samples)
+        try:
+            for start in range(0, total, batch_size):
+                x = samples[start:start + batch_size]
+                t = t_logits[start:start + batch_size].to(x.device)
+                s = student(x, mode='tensor')
+                agree += int((s.argmax(1) == t.argmax(1)).sum())
+                loss += float(self.distill_loss(s, t)) * len(x)
+        finally:
+            student.train(was_training)
+        return {
+            'datafree/agreement': 100.0 * agree / total,
+            'datafree/discrepancy': loss / total,
+        }
+
     def _check_divergence(self, skipped_steps: int) -> None:
         if skipped_steps < 1 + self.student_iter:
             self._skipped_iters = 0
@@ -388,6 +430,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         if not torch.isfinite(loss):
             return self._skip('generator loss')
         optim.update_params(loss)
+        if self.holdout is not None:
+            self.holdout.update(images.detach(), t_logits.detach())
         return log_vars
 
     def _student_step(

@@ -347,3 +347,39 @@ def test_run_stops_when_every_step_is_skipped_for_n_iterations():
     algorithm.train_step(_batch(), optim)
     with pytest.raises(RuntimeError, match='diverged.*last 3 iterations'):
         algorithm.train_step(_batch(), optim)
+
+
+# ---- the data-free health signal ---------------------------------------
+def test_datafree_metrics_are_perfect_when_the_student_is_the_teacher():
+    cfg = tiny_algorithm(
+        holdout=dict(type='mmdfkd.ReplayMemory', capacity=40,
+                     push_per_iter=5))
+    cfg['architecture'] = cfg['teachers']['teacher']['build_cfg']
+    torch.manual_seed(0)
+    algorithm = MODELS.build(cfg)
+    algorithm.init_weights()
+    optim = _optim(algorithm)
+    assert algorithm.datafree_metrics() == {}  # nothing held out yet
+    for _ in range(4):
+        algorithm.train_step(_batch(), optim)
+    # held out: samples of the generator steps only, 5 per iteration
+    assert len(algorithm.holdout) == 20
+    algorithm.student.load_state_dict(algorithm.teacher.state_dict())
+    metrics = algorithm.datafree_metrics(batch_size=7)
+    assert metrics['datafree/agreement'] == 100.0
+    assert metrics['datafree/discrepancy'] == pytest.approx(0, abs=1e-5)
+    assert algorithm.student.training  # mode restored
+
+    # a student that disagrees: agreement as counted directly
+    with torch.no_grad():
+        algorithm.student.head.fc.bias.add_(
+            torch.linspace(-50, 50, 10))
+    samples, logits = algorithm.holdout.contents()
+    algorithm.student.eval()
+    with torch.no_grad():
+        pred = algorithm.student(samples, mode='tensor').argmax(1)
+    algorithm.student.train()
+    expected = 100.0 * float((pred == logits.argmax(1)).float().mean())
+    metrics = algorithm.datafree_metrics()
+    assert metrics['datafree/agreement'] == pytest.approx(expected)
+    assert metrics['datafree/agreement'] < 100
