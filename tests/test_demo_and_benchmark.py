@@ -24,9 +24,14 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
                 str(tmp_path / 'teacher.pth')])
     for row in ('teacher accuracy (real test split)',
                 'student accuracy, final', 'student peak minus final',
-                'pictures (generated / replayed)'):
+                'pictures (generated / replayed)',
+                'student-teacher agreement on held-out generated samples',
+                'exported student (plain mmpretrain)'):
         assert row in out
     assert osp.isfile(tmp_path / 'teacher.pth')
+    student = osp.join(work, 'student', 'student.pth')
+    assert student in out and osp.isfile(student)
+    assert osp.isfile(osp.join(work, 'student', 'student_config.py'))
     pictures = glob.glob(osp.join(work, 'distil', '*', 'vis_data',
                                   'vis_image', '*.png'))
     names = {osp.basename(p).rsplit('_', 1)[0] for p in pictures}
@@ -40,15 +45,18 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
 
 def test_benchmark_quick_profile(tmp_path, fmnist_root):
     out_dir = tmp_path / 'out'
-    _run(['tools/benchmark.py', '--quick', '--data-root', fmnist_root,
-          '--out-dir', str(out_dir), '--work-dir', str(tmp_path / 'work'),
-          '--teacher-ckpt', str(tmp_path / 'teacher.pth')])
+    args = ['tools/benchmark.py', '--quick', '--data-root', fmnist_root,
+            '--out-dir', str(out_dir), '--work-dir', str(tmp_path / 'work'),
+            '--teacher-ckpt', str(tmp_path / 'teacher.pth')]
+    out = _run(args)
+    assert out.count('running ') == 8
     with open(out_dir / 'results.json') as f:
         results = json.load(f)
     methods = {'ours', 'ours w/o memory', 'ours w/o BN loss',
-               'ours, FIFO memory', 'MMRazor DFAD', 'MMRazor DAFL',
-               'MMRazor ZSKT'}
+               'ours, FIFO memory', 'ours, uint8 memory', 'MMRazor DFAD',
+               'MMRazor DAFL', 'MMRazor ZSKT'}
     assert set(results['summary']) == methods
+    assert results['meta']['complete'] is True
     for row in results['summary'].values():
         for key in ('final', 'peak', 'mean'):
             assert 0 <= row[key] <= 100
@@ -56,6 +64,13 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
         assert row['time_per_iter'] > 0 and row['peak_rss_mb'] > 0
     assert results['summary']['ours']['memory_bytes'] > 0
     assert results['summary']['ours w/o memory']['memory_bytes'] == 0
+    ours = results['runs']['ours'][0]
+    assert len(ours['history_datafree']['agreement']) == \
+        len(ours['history_values'])
     table = (out_dir / 'results.md').read_text()
     assert sum(f'| {m} |' in table for m in methods) == len(methods)
     assert (out_dir / 'accuracy.png').stat().st_size > 1000
+    assert len(list((out_dir / 'runs' / 'test').iterdir())) == 8
+    # a restart with the same settings runs nothing again
+    out = _run(args)
+    assert 'running ' not in out

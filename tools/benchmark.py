@@ -1,14 +1,23 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 """Head-to-head benchmark on real Fashion-MNIST: ours vs MMRazor's DAFL,
-DFAD and ZSKT, plus ablations, with forgetting metrics and cost.
+DFAD and ZSKT, plus ablations, over several seeds, with forgetting
+metrics, cost and the data-free health signal.
 
 Every method uses the same teacher checkpoint, student architecture, batch
-size and number of student updates; each run is a subprocess (so that its
-peak memory is its own) running an ordinary config file. Writes
-``results.json``, ``results.md`` and ``accuracy.png`` to ``--out-dir``.
+size and number of student updates; each run is a subprocess running an
+ordinary config file with ``--cfg-options``-style overrides. Each finished
+run is written to ``<out-dir>/runs/<split>/<method>_seed<k>.json`` at once,
+so an interrupted benchmark restarted with the same settings runs only
+what is missing. Summaries: ``results.json``, ``results.md`` and
+``accuracy.png`` in ``--out-dir``.
 
-    python tools/benchmark.py            # the full benchmark
-    python tools/benchmark.py --quick    # same pipeline, minutes
+    python tools/benchmark.py --split val ...   # choices (budget, ...)
+    python tools/benchmark.py                   # the reported benchmark
+    python tools/benchmark.py --quick           # same pipeline, minutes
+
+``--split val`` evaluates on the last 5,000 Fashion-MNIST training images,
+which the benchmark teacher does not train on and no data-free run sees;
+``--split test`` on the 10,000 test images, which are only reported.
 """
 import argparse
 import datetime
@@ -20,24 +29,33 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
-TEACHER_CFG = 'configs/teachers/fmnist_resnet18_w16.py'
+TEACHER_CFG = 'configs/teachers/fmnist_resnet18_w16_e20.py'
+TEACHER_CKPT = 'checkpoints/fmnist_resnet18_w16_e20_teacher.pth'
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
+BASELINES = 'configs/baselines/{}/fmnist_resnet18w16_resnet18w8.py'
+# name: (config, student steps per iteration, --cfg-options, seeds)
 METHODS = {
-    # name: (config, student steps per iteration, --cfg-options)
-    'ours': (OURS, 5, {}),
-    'ours w/o memory': (OURS, 5, {'model.memory': None}),
-    'ours w/o BN loss': (OURS, 5, {'model.bn_loss': None}),
+    'ours': (OURS, 5, {}, 3),
+    'ours w/o memory': (OURS, 5, {'model.memory': None}, 3),
+    'MMRazor DFAD': (BASELINES.format('dfad'), 5, {}, 3),
+    'MMRazor DAFL': (BASELINES.format('dafl'), 1, {}, 3),
+    'MMRazor ZSKT': (BASELINES.format('zskt'), 10, {}, 3),
+    'ours w/o BN loss': (OURS, 5, {'model.bn_loss': None}, 2),
     'ours, FIFO memory':
-    (OURS, 5, {'model.memory.policy.type': 'mmdfkd.FIFOPolicy'}),
-    'MMRazor DFAD':
-    ('configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py', 5, {}),
-    'MMRazor DAFL':
-    ('configs/baselines/dafl/fmnist_resnet18w16_resnet18w8.py', 1, {}),
-    'MMRazor ZSKT':
-    ('configs/baselines/zskt/fmnist_resnet18w16_resnet18w8.py', 10, {}),
+    (OURS, 5, {'model.memory.policy.type': 'mmdfkd.FIFOPolicy'}, 2),
+    'ours, uint8 memory': (OURS, 5, {'model.memory.dtype': 'uint8'}, 2),
 }
-MULTI_SEED = ('ours', 'MMRazor DFAD')
+# the validation split: the last 5,000 training images
+VAL_SPLIT = {
+    'val_dataloader.dataset.split': 'train',
+    'val_dataloader.dataset.test_mode': False,
+    'val_dataloader.dataset.indices': -5000,
+}
+TARGET_GAP = 5.0  # "reached": accuracy >= teacher - 5 points
+PLATEAU = 0.5  # plateaued: mean of the last 5 evaluations within 0.5 of
+# the mean of the 5 before
 
 
 def parse_args():
@@ -47,20 +65,21 @@ def parse_args():
     parser.add_argument('--data-root', default='data/fashion_mnist')
     parser.add_argument('--out-dir', default='benchmarks/fmnist')
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
-    parser.add_argument(
-        '--teacher-ckpt',
-        default='checkpoints/fmnist_resnet18_w16_teacher.pth',
-        help='reused if it exists, else trained and saved here')
-    parser.add_argument('--updates', type=int, default=1000,
+    parser.add_argument('--teacher-ckpt', default=TEACHER_CKPT,
+                        help='reused if it exists, else trained and saved')
+    parser.add_argument('--split', choices=['test', 'val'], default='test')
+    parser.add_argument('--updates', type=int, default=6000,
                         help='student updates per run (all methods)')
     parser.add_argument('--evals', type=int, default=20,
-                        help='test-set evaluations per run')
-    parser.add_argument('--seeds', type=int, default=3,
-                        help=f'seeds for {MULTI_SEED}; 1 for the others')
+                        help='evaluations per run')
+    parser.add_argument('--seeds', type=int, default=None,
+                        help='seeds per method (default: 3 for ours, ours '
+                        'w/o memory and the baselines, 2 for ablations)')
     parser.add_argument('--methods', nargs='+', default=list(METHODS),
                         choices=list(METHODS))
-    parser.add_argument('--fresh', action='store_true',
-                        help='ignore the runs of an interrupted benchmark')
+    parser.add_argument('--jobs', type=int, default=1, choices=[1, 2],
+                        help='runs side by side: 1 (2 threads) or 2 (1 '
+                        'thread each)')
     parser.add_argument('--run-one', help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -79,18 +98,26 @@ def run_one(spec_path):
         json.dump(result, f)
 
 
-def launch(spec, log_path):
-    """Run a spec in a child process; returns its result and peak RSS."""
+def start(spec, log_path, threads):
+    """Start a spec in a child process."""
     spec_file = tempfile.NamedTemporaryFile(
         'w', suffix='.json', delete=False)
     json.dump(spec, spec_file)
     spec_file.close()
-    with open(log_path, 'w') as log:
-        child = subprocess.Popen(
-            [sys.executable, __file__, '--run-one', spec_file.name],
-            stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
-    os.unlink(spec_file.name)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    log = open(log_path, 'w')
+    child = subprocess.Popen(
+        [sys.executable, __file__, '--run-one', spec_file.name],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    return child, spec_file.name, log
+
+
+def finish(child, spec_file, log, spec, log_path):
+    """Wait for a child; returns its result with its peak RSS."""
+    _, status, usage = os.wait4(child.pid, 0)
+    log.close()
+    os.unlink(spec_file)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f'run failed, see {log_path}')
     with open(spec['result']) as f:
@@ -100,7 +127,7 @@ def launch(spec, log_path):
 
 
 # ---------------------------------------------------------------------------
-def teacher_accuracy(args, quick_opts):
+def teacher_accuracy(args, split_opts, quick_opts):
     import mmdfkd  # noqa: F401
     from mmdfkd.utils import (
         evaluate,
@@ -112,23 +139,57 @@ def teacher_accuracy(args, quick_opts):
         else {}
     cfg = load_config(TEACHER_CFG, osp.join(args.work_dir, 'teacher'), opts)
     set_data_root(cfg, args.data_root)
-    if osp.isfile(args.teacher_ckpt):
-        return evaluate(cfg, args.teacher_ckpt)
-    return train_teacher(cfg, args.teacher_ckpt)['accuracy']
+    if not osp.isfile(args.teacher_ckpt):
+        train_teacher(cfg, args.teacher_ckpt)
+    # test_dataloader is what evaluate() reads: give it the chosen split
+    for key, value in split_opts.items():
+        cfg.merge_from_dict({key.replace('val_', 'test_', 1): value})
+    return evaluate(cfg, args.teacher_ckpt)
+
+
+def spearman(xs, ys):
+    """Spearman rank correlation (None with fewer than 3 pairs or no
+    spread)."""
+    pairs = [(x, y) for x, y in zip(xs, ys) if x is not None]
+    if len(pairs) < 3:
+        return None
+    from scipy.stats import spearmanr
+    rho = spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic
+    return None if rho != rho else float(rho)  # NaN: a constant series
+
+
+def run_metrics(result, teacher_acc):
+    """What is reported per run, from its evaluation history."""
+    iters, values = result['history_iters'], result['history_values']
+    steps = result['student_steps']
+    reached = [i for i, v in zip(iters, values)
+               if v >= teacher_acc - TARGET_GAP]
+    last, before = values[-5:], values[-10:-5]
+    agreement = result.get('history_datafree', {}).get('agreement', [])
+    return dict(
+        updates_to_target=reached[0] * steps if reached else None,
+        seconds_to_target=reached[0] * result['time_per_iter']
+        if reached else None,
+        plateau_gap=abs(statistics.mean(last) - statistics.mean(before))
+        if len(before) == 5 else None,
+        spearman_agreement=spearman(agreement, values),
+    )
 
 
 def summarise(runs):
     """Mean and spread over seeds of each method's metrics."""
     keys = ('final', 'peak', 'mean', 'variance', 'peak_minus_final',
-            'time_per_iter', 'peak_rss_mb', 'memory_bytes', 'iters')
+            'updates_to_target', 'seconds_to_target', 'plateau_gap',
+            'spearman_agreement', 'time_per_iter', 'peak_rss_mb',
+            'memory_bytes', 'iters')
     table = {}
     for method, results in runs.items():
-        row = {}
+        row = dict(seeds=len(results))
         for key in keys:
-            values = [r[key] for r in results]
-            row[key] = statistics.mean(values)
-            row[key + '_std'] = statistics.pstdev(values)
-        row['seeds'] = len(results)
+            values = [r[key] for r in results if r.get(key) is not None]
+            row[key + '_n'] = len(values)
+            row[key] = statistics.mean(values) if values else None
+            row[key + '_std'] = statistics.pstdev(values) if values else None
         table[method] = row
     return table
 
@@ -136,94 +197,120 @@ def summarise(runs):
 def write_markdown(path, table, teacher_acc, meta):
     lines = [] if meta['complete'] else [
         '**Partial results: the benchmark was still running or was '
-        'interrupted.**', ''
+        'interrupted; methods have fewer seeds than planned.**', ''
     ]
     lines += [
         f'Fashion-MNIST, teacher ResNet_CIFAR-18 (16 ch.) {teacher_acc:.2f}% '
-        'top-1 -> student ResNet_CIFAR-18 (8 ch.); student accuracy (%) on '
-        f'the real test split, {meta["evals"]} evaluations per run, '
-        f'{meta["updates"]} student updates of batch {meta["batch"]}. '
-        'Mean ± std over seeds.', '',
+        f'top-1 on the {meta["split"]} split -> student ResNet_CIFAR-18 (8 '
+        f'ch.); student accuracy (%) on the {meta["split"]} split, '
+        f'{meta["evals"]} evaluations per run, {meta["updates"]} student '
+        f'updates of batch {meta["batch"]}. Mean ± std over seeds. '
+        f'"updates to T-5": student updates until the accuracy first '
+        f'reached teacher - {TARGET_GAP:g} points (n = runs that reached '
+        'it); "plateau": |mean of the last 5 evaluations - mean of the 5 '
+        'before|; "Spearman": rank correlation, within a run, of the '
+        'data-free agreement with the real accuracy.', '',
         '| method | seeds | final | peak | mean over run | variance over '
-        'run | peak − final | s / iter | iters | peak RSS (MB) | replay '
-        'memory (MB) |', '|---|---|---|---|---|---|---|---|---|---|---|'
+        'run | peak − final | updates to T-5 (n) | s to T-5 | plateau | '
+        'Spearman | s / iter | iters | peak RSS (MB) | memory (MB) |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
+
+    def pm(r, key, fmt='.2f'):
+        if r[key] is None:
+            return '–'
+        if r['seeds'] == 1:
+            return format(r[key], fmt)
+        return f'{r[key]:{fmt}} ± {r[key + "_std"]:{fmt}}'
+
     for method, r in table.items():
-
-        def pm(key, fmt='.2f'):
-            if r['seeds'] == 1:
-                return format(r[key], fmt)
-            return f'{r[key]:{fmt}} ± {r[key + "_std"]:{fmt}}'
-
+        reached = f'{pm(r, "updates_to_target", ".0f")} ' \
+            f'({r["updates_to_target_n"]})'
         lines.append(
-            f'| {method} | {r["seeds"]} | {pm("final")} | {pm("peak")} | '
-            f'{pm("mean")} | {pm("variance", ".1f")} | '
-            f'{pm("peak_minus_final")} | {r["time_per_iter"]:.3f} | '
+            f'| {method} | {r["seeds"]} | {pm(r, "final")} | '
+            f'{pm(r, "peak")} | {pm(r, "mean")} | {pm(r, "variance", ".1f")}'
+            f' | {pm(r, "peak_minus_final")} | {reached} | '
+            f'{pm(r, "seconds_to_target", ".0f")} | {pm(r, "plateau_gap")} |'
+            f' {pm(r, "spearman_agreement")} | {r["time_per_iter"]:.3f} | '
             f'{r["iters"]:.0f} | {r["peak_rss_mb"]:.0f} | '
             f'{r["memory_bytes"] / 2**20:.2f} |')
     lines += [
         '', f'Machine: {meta["machine"]}. Date: {meta["date"]}. Command: '
-        f'`{meta["command"]}`.'
+        f'`{meta["command"]}`; {meta["jobs"]} run(s) at a time.'
     ]
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
 
 
-def plot(path, runs, teacher_acc):
+def plot(path, runs, teacher_acc, split):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     for method, results in runs.items():
-        iters = results[0]['history_iters']
-        updates = [i * results[0]['student_steps'] for i in iters]
-        values = [
-            statistics.mean(r['history_values'][k] for r in results)
-            for k in range(len(iters))
-        ]
-        ax.plot(updates, values, label=f'{method} ({len(results)} seeds)'
-                if len(results) > 1 else method)
+        length = min(len(r['history_values']) for r in results)
+        updates = [i * results[0]['student_steps']
+                   for i in results[0]['history_iters'][:length]]
+        columns = [[r['history_values'][k] for r in results]
+                   for k in range(length)]
+        mean = [statistics.mean(c) for c in columns]
+        line, = ax.plot(updates, mean, label=f'{method} ({len(results)} '
+                        f'seed{"s" if len(results) > 1 else ""})')
+        if len(results) > 1:
+            ax.fill_between(updates, [min(c) for c in columns],
+                            [max(c) for c in columns],
+                            color=line.get_color(), alpha=0.15)
     ax.axhline(teacher_acc, color='k', ls='--', lw=1, label='teacher')
     ax.set_xlabel('student updates')
-    ax.set_ylabel('test accuracy (%)')
-    ax.set_title('Fashion-MNIST, data-free distillation')
+    ax.set_ylabel(f'{split} accuracy (%)')
+    ax.set_title('Fashion-MNIST, data-free distillation (band: seed range)')
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
 
+def _slug(method):
+    return method.replace(' ', '_').replace(',', '').replace('/', '')
+
+
 def main():
     args = parse_args()
     if args.run_one:
         return run_one(args.run_one)
-    os.makedirs(args.out_dir, exist_ok=True)
-    os.makedirs(args.work_dir, exist_ok=True)
     quick_opts = dict(
         train_dataloader=dict(batch_size=16, num_workers=0),
         val_dataloader=dict(num_workers=0),
         test_dataloader=dict(num_workers=0))
     if args.quick:
         args.updates, args.evals, args.seeds = min(args.updates, 40), 4, 1
+    split_opts = VAL_SPLIT if args.split == 'val' else {}
+    runs_dir = osp.join(args.out_dir, 'runs', args.split)
+    os.makedirs(runs_dir, exist_ok=True)
+    os.makedirs(args.work_dir, exist_ok=True)
 
-    teacher_acc = teacher_accuracy(args, quick_opts)
-    print(f'teacher: {teacher_acc:.2f}%', flush=True)
+    teacher_acc = teacher_accuracy(args, split_opts, quick_opts)
+    print(f'teacher: {teacher_acc:.2f}% ({args.split} split)', flush=True)
     from mmengine.config import Config
     batch = quick_opts['train_dataloader']['batch_size'] if args.quick \
         else Config.fromfile(OURS).train_dataloader.batch_size
-    runs = previous_runs(args, batch)
+    settings = dict(updates=args.updates, evals=args.evals, batch=batch,
+                    quick=args.quick, split=args.split,
+                    teacher=osp.basename(args.teacher_ckpt))
+
+    todo = []
     for method in args.methods:
-        config, steps, ablation = METHODS[method]
+        config, steps, ablation, seeds = METHODS[method]
         iters = max(1, args.updates // steps)
-        seeds = args.seeds if method in MULTI_SEED else 1
-        for seed in range(seeds):
-            name = f'{method} seed {seed}'
-            if any(r['seed'] == seed for r in runs.get(method, [])):
-                print(f'{name}: kept from {args.out_dir}/results.json')
-                continue
-            work_dir = osp.join(args.work_dir,
-                                method.replace(' ', '_').replace(',', '')
-                                .replace('/', '') + f'_seed{seed}')
+        for seed in range(args.seeds or seeds):
+            result_path = osp.join(runs_dir, f'{_slug(method)}_seed{seed}'
+                                   '.json')
+            if osp.isfile(result_path):
+                with open(result_path) as f:
+                    if json.load(f).get('settings') == settings:
+                        continue
+            work_dir = osp.join(args.work_dir, args.split,
+                                f'{_slug(method)}_seed{seed}')
             options = {
                 'randomness.seed': seed,
                 'train_cfg.max_iters': iters,
@@ -232,62 +319,81 @@ def main():
                 'param_scheduler.generator.T_max': iters,
                 'default_hooks.checkpoint.interval': iters,
                 'default_hooks.logger.interval': max(1, iters // 20),
+                'model.teachers.teacher.ckpt_path': args.teacher_ckpt,
+                **split_opts,
+                **ablation,
             }
-            options['model.teachers.teacher.ckpt_path'] = args.teacher_ckpt
-            options.update(ablation)
             if args.quick:
                 options.update(quick_opts)
-            spec = dict(
-                config=config, work_dir=work_dir, options=options,
-                data_root=args.data_root,
-                result=osp.join(args.work_dir, f'{osp.basename(work_dir)}'
-                                '.json'))
-            print(f'running {name}: {iters} iterations ...', flush=True)
-            result = launch(spec, work_dir + '.log')
-            result['student_steps'] = steps
-            result['seed'] = seed
-            runs.setdefault(method, []).append(result)
-            print(f'  final {result["final"]:.2f}  peak {result["peak"]:.2f}'
-                  f'  mean {result["mean"]:.2f}  '
-                  f'{result["time_per_iter"]:.3f} s/iter', flush=True)
-            write_outputs(args, runs, teacher_acc, batch, final=False)
-    write_outputs(args, runs, teacher_acc, batch, final=True)
+            spec = dict(config=config, work_dir=work_dir, options=options,
+                        data_root=args.data_root,
+                        result=work_dir + '.result.json')
+            todo.append((method, seed, steps, spec, result_path))
+
+    threads = 2 if args.jobs == 1 else 1
+    running, started = [], time.perf_counter()
+    while todo or running:
+        while todo and len(running) < args.jobs:
+            method, seed, steps, spec, result_path = todo.pop(0)
+            os.makedirs(osp.dirname(spec['work_dir']), exist_ok=True)
+            print(f'running {method} seed {seed}: '
+                  f'{spec["options"]["train_cfg.max_iters"]} iterations ...',
+                  flush=True)
+            log_path = spec['work_dir'] + '.log'
+            running.append(((method, seed, steps, spec, result_path,
+                             log_path), start(spec, log_path, threads)))
+        (method, seed, steps, spec, result_path, log_path), child = \
+            running.pop(0)
+        result = finish(*child, spec, log_path)
+        result.update(student_steps=steps, seed=seed, settings=settings)
+        result.update(run_metrics(result, teacher_acc))
+        with open(result_path, 'w') as f:
+            json.dump(result, f)
+        print(f'  {method} seed {seed}: final {result["final"]:.2f}  peak '
+              f'{result["peak"]:.2f}  mean {result["mean"]:.2f}  '
+              f'{result["time_per_iter"]:.3f} s/iter', flush=True)
+        write_outputs(args, runs_dir, settings, teacher_acc, final=False)
+    print(f'runs took {time.perf_counter() - started:.0f} s', flush=True)
+    write_outputs(args, runs_dir, settings, teacher_acc, final=True)
 
 
-def previous_runs(args, batch):
-    """Runs of an interrupted benchmark with the same settings, so that a
-    restart only does what is missing (``--fresh`` ignores them)."""
-    path = osp.join(args.out_dir, 'results.json')
-    if args.fresh or not osp.isfile(path):
-        return {}
-    with open(path) as f:
-        previous = json.load(f)
-    meta = previous['meta']
-    same = all(meta.get(k) == v for k, v in dict(
-        updates=args.updates, evals=args.evals, batch=batch,
-        quick=args.quick).items())
-    return previous['runs'] if same else {}
-
-
-def write_outputs(args, runs, teacher_acc, batch, final):
-    """Results so far (after every run, so an interrupted benchmark keeps
-    what it measured); the table is printed at the end."""
+def write_outputs(args, runs_dir, settings, teacher_acc, final):
+    """Summaries of every finished run of these settings (after every run,
+    so an interrupted benchmark keeps what it measured)."""
+    runs = {}
+    for method in METHODS:
+        for name in sorted(os.listdir(runs_dir)):
+            if not name.startswith(_slug(method) + '_seed'):
+                continue
+            with open(osp.join(runs_dir, name)) as f:
+                result = json.load(f)
+            if result.get('settings') == settings:
+                runs.setdefault(method, []).append(result)
+    if not runs:
+        return
+    planned = all(
+        len(runs.get(m, [])) >= (args.seeds or METHODS[m][3])
+        for m in args.methods)
     table = summarise(runs)
     meta = dict(
         machine=f'{platform.machine()}, {os.cpu_count()} CPU cores, no GPU'
         if not _has_gpu() else f'{platform.machine()} with GPU',
         date=datetime.date.today().isoformat(),
-        command=' '.join(['python'] + sys.argv),
-        updates=args.updates, evals=args.evals, batch=batch,
-        quick=args.quick, complete=final)
-    with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
+        command=' '.join(['python'] + sys.argv), jobs=args.jobs,
+        complete=final and planned, **settings)
+    suffix = '' if args.split == 'test' else '_val'
+    with open(osp.join(args.out_dir, f'results{suffix}.json'), 'w') as f:
         json.dump(dict(meta=meta, teacher_accuracy=teacher_acc,
-                       summary=table, runs=runs), f, indent=1)
-    write_markdown(osp.join(args.out_dir, 'results.md'), table, teacher_acc,
-                   meta)
-    plot(osp.join(args.out_dir, 'accuracy.png'), runs, teacher_acc)
+                       summary=table,
+                       runs={m: [{k: v for k, v in r.items()
+                                  if k != 'log_dir'} for r in rs]
+                             for m, rs in runs.items()}), f, indent=1)
+    write_markdown(osp.join(args.out_dir, f'results{suffix}.md'), table,
+                   teacher_acc, meta)
+    plot(osp.join(args.out_dir, f'accuracy{suffix}.png'), runs,
+         teacher_acc, args.split)
     if final:
-        with open(osp.join(args.out_dir, 'results.md')) as f:
+        with open(osp.join(args.out_dir, f'results{suffix}.md')) as f:
             print(f.read())
 
 

@@ -5,12 +5,16 @@
    checkpoints/fmnist_resnet18_w16_teacher.pth),
 2. distils it into a half-width student with mmdfkd's method, on generated
    samples only, validating on the real test split as it goes,
-3. prints one table: teacher and student accuracy (peak, final, mean), wall
-   time, and where the logs, checkpoints and pictures are.
+3. exports the student as a plain mmpretrain model
+   (tools/model_converters/convert_to_student.py),
+4. prints one table: teacher and student accuracy (peak, final, mean), the
+   data-free agreement, wall time, and where the exported student, logs,
+   checkpoints and pictures are.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 import time
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
@@ -93,7 +97,14 @@ def main():
     set_data_root(distil_cfg, args.data_root)
     print('Distilling on generated samples only ...')
     result = distil(distil_cfg)
+    sys.path.insert(0, osp.join(osp.dirname(__file__), 'model_converters'))
+    from convert_to_student import convert
+    with open(osp.join(distil_cfg.work_dir, 'last_checkpoint')) as f:
+        last = f.read().strip()
+    student_ckpt, student_cfg = convert(
+        distil_cfg, last, osp.join(args.work_dir, 'student'))
     total = time.perf_counter() - start
+    agreement = [v for v in result['history_datafree']['agreement'] if v]
 
     rows = [
         ('teacher accuracy (real test split)', f'{teacher_acc:.2f} %'),
@@ -101,11 +112,15 @@ def main():
         ('student accuracy, peak / mean over run',
          f'{result["peak"]:.2f} % / {result["mean"]:.2f} %'),
         ('student peak minus final', f'{result["peak_minus_final"]:.2f}'),
+        ('student-teacher agreement on held-out generated samples, final',
+         f'{agreement[-1]:.2f} %' if agreement else 'n/a'),
         ('distillation iterations', str(result['iters'])),
         ('wall time: teacher / distillation / total',
          f'{teacher_time:.0f} s / {result["seconds"]:.0f} s / {total:.0f} s'),
         ('replay memory', f'{result["memory_bytes"] / 2**20:.2f} MB'),
         ('teacher checkpoint', args.teacher_ckpt),
+        ('exported student (plain mmpretrain)',
+         f'{student_ckpt} + {student_cfg}'),
         ('logs and student checkpoints', osp.join(args.work_dir, 'distil')),
         ('pictures (generated / replayed)',
          osp.join(result['log_dir'], 'vis_data', 'vis_image')),

@@ -73,30 +73,37 @@ def student_config(cfg: Config) -> Config:
     return Config(exported)
 
 
-def main():
-    args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+def convert(config, checkpoint_path, out_dir, cfg_options=None):
+    """Write ``student.pth`` and ``student_config.py`` to ``out_dir``;
+    returns their paths."""
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     checkpoint = CheckpointLoader.load_checkpoint(
-        args.checkpoint, map_location='cpu')
+        checkpoint_path, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint)
     student = {k[len(PREFIX):]: v for k, v in state.items()
                if k.startswith(PREFIX)}
     if not student:
         raise SystemExit(
-            f'error: {args.checkpoint} holds no student weights (no key '
+            f'error: {checkpoint_path} holds no student weights (no key '
             f'starts with {PREFIX!r}); pass a checkpoint written by a '
             'distillation run of this config.')
-    os.makedirs(args.out_dir, exist_ok=True)
-    ckpt_out = osp.join(args.out_dir, 'student.pth')
-    cfg_out = osp.join(args.out_dir, 'student_config.py')
+    os.makedirs(out_dir, exist_ok=True)
+    ckpt_out = osp.join(out_dir, 'student.pth')
+    cfg_out = osp.join(out_dir, 'student_config.py')
     torch.save(
         dict(state_dict=student,
-             meta=dict(converted_from=osp.abspath(args.checkpoint),
-                       distillation_config=osp.abspath(args.config))),
+             meta=dict(converted_from=osp.abspath(checkpoint_path))),
         ckpt_out)
     student_config(cfg).dump(cfg_out)
+    return ckpt_out, cfg_out
+
+
+def main():
+    args = parse_args()
+    ckpt_out, cfg_out = convert(args.config, args.checkpoint, args.out_dir,
+                                args.cfg_options)
     print(f'student weights: {ckpt_out}\nstudent config:  {cfg_out}')
 
 
