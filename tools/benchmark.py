@@ -88,7 +88,13 @@ def parse_args():
 # one run, in a child process
 def run_one(spec_path):
     import mmdfkd  # noqa: F401
-    from mmdfkd.utils import distil, load_config, set_data_root
+    from mmdfkd.utils import (
+        distil,
+        keep_freed_memory,
+        load_config,
+        set_data_root,
+    )
+    keep_freed_memory()  # see mmdfkd/utils/allocator.py
     with open(spec_path) as f:
         spec = json.load(f)
     cfg = load_config(spec['config'], spec['work_dir'], spec['options'])

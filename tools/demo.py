@@ -21,6 +21,7 @@ import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.utils import (
     distil,
     evaluate,
+    keep_freed_memory,
     load_config,
     set_data_root,
     train_teacher,
@@ -59,6 +60,7 @@ def check_data(root):
 
 def main():
     args = parse_args()
+    keep_freed_memory()  # see mmdfkd/utils/allocator.py
     check_data(args.data_root)
     start = time.perf_counter()
     quick = dict(

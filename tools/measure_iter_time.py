@@ -19,6 +19,7 @@ from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.registry import MODELS
+from mmdfkd.utils import keep_freed_memory
 
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 DFAD = 'configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py'
@@ -56,6 +57,7 @@ def cfg_sample():
 
 def main():
     args = parse_args()
+    keep_freed_memory()  # see mmdfkd/utils/allocator.py
     torch.manual_seed(0)
     variants = {
         'ours, no memory':

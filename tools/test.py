@@ -11,6 +11,7 @@ import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
 from mmdfkd.models.utils import checkpoint_mismatch, unwrap_model
+from mmdfkd.utils import keep_freed_memory
 
 
 def parse_args():
@@ -64,6 +65,7 @@ def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
 
 def main():
     args = parse_args()
+    keep_freed_memory()  # see mmdfkd/utils/allocator.py
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

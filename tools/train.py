@@ -11,6 +11,7 @@ import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
 from mmdfkd.engine import use_datafree_validation
+from mmdfkd.utils import keep_freed_memory
 
 
 def parse_args():
@@ -95,6 +96,7 @@ def build_config(args) -> Config:
 
 def main():
     args = parse_args()
+    keep_freed_memory()  # see mmdfkd/utils/allocator.py
     cfg = build_config(args)
     try:
         check_data_files(cfg)

@@ -1,4 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
+from .allocator import keep_freed_memory
 from .runs import (
                    distil,
                    evaluate,
@@ -9,6 +10,6 @@ from .runs import (
 )
 
 __all__ = [
-    'distil', 'evaluate', 'find_hook', 'load_config', 'set_data_root',
-    'train_teacher'
+    'distil', 'evaluate', 'find_hook', 'keep_freed_memory', 'load_config',
+    'set_data_root', 'train_teacher'
 ]

@@ -169,8 +169,9 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 memory, default_args=self._normalisation())
         self.holdout: Optional[ReplayMemory] = None
         if holdout is not None:
+            # its own seed: its draws must not mirror the memory's
             self.holdout = MODELS.build(
-                holdout, default_args=self._normalisation())
+                holdout, default_args=dict(self._normalisation(), seed=1))
             if not self.holdout.store_logits:
                 raise ValueError('model.holdout.store_logits must be True: '
                                  'the held-out set is scored against the '
@@ -209,23 +210,25 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                               **kwargs) -> None:
         """Say loudly when a checkpoint's replay memory and the config's
         disagree: resuming must not drop or forget it silently."""
-        saved = state_dict.get(prefix + 'memory.counters')
         logger = MMLogger.get_current_instance()
-        if saved is not None and self.memory is None:
-            logger.warning(
-                f'The checkpoint holds a replay memory of {int(saved[1])} '
-                'samples, but this config has model.memory=None: the memory '
-                'is DROPPED, this run trains without replay and its '
-                'checkpoints will not hold it. To keep it, resume with the '
-                "saved run's model.memory.")
-            for key in [k for k in state_dict
-                        if k.startswith(prefix + 'memory.')]:
-                state_dict.pop(key)
-        elif saved is None and self.memory is not None and any(
-                k.startswith(prefix + 'architecture.') for k in state_dict):
-            logger.warning(
-                'The checkpoint has no replay memory (it was saved by a run '
-                'without model.memory); the memory starts empty.')
+        for name in ('memory', 'holdout'):
+            saved = state_dict.get(f'{prefix}{name}.counters')
+            if saved is not None and getattr(self, name) is None:
+                logger.warning(
+                    f'The checkpoint holds a {name} of {int(saved[1])} '
+                    f'samples, but this config has model.{name}=None: the '
+                    f'{name} is DROPPED, this run goes on without it and its '
+                    'checkpoints will not hold it. To keep it, resume with '
+                    f"the saved run's model.{name}.")
+                for key in [k for k in state_dict
+                            if k.startswith(f'{prefix}{name}.')]:
+                    state_dict.pop(key)
+            elif saved is None and getattr(self, name) is not None and any(
+                    k.startswith(prefix + 'architecture.')
+                    for k in state_dict):
+                logger.warning(
+                    f'The checkpoint has no {name} (it was saved by a run '
+                    f'without model.{name}); the {name} starts empty.')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # ------------------------------------------------------------------
