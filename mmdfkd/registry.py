@@ -21,26 +21,19 @@ def _child(parent: Registry, locations=()) -> Registry:
 
 MODELS = _child(root.MODELS, ['mmdfkd.models', 'mmdfkd.structures'])
 HOOKS = _child(root.HOOKS, ['mmdfkd.engine'])
-DATASETS = _child(root.DATASETS, ['mmdfkd.datasets'])
-# The rest hold nothing of ours; they exist so that default_scope='mmdfkd'
-# resolves every kind of component without falling back with a warning.
-RUNNERS = _child(root.RUNNERS)
-RUNNER_CONSTRUCTORS = _child(root.RUNNER_CONSTRUCTORS)
 LOOPS = _child(root.LOOPS, ['mmdfkd.engine'])
-DATA_SAMPLERS = _child(root.DATA_SAMPLERS)
-TRANSFORMS = _child(root.TRANSFORMS)
-MODEL_WRAPPERS = _child(root.MODEL_WRAPPERS)
-WEIGHT_INITIALIZERS = _child(root.WEIGHT_INITIALIZERS)
-OPTIMIZERS = _child(root.OPTIMIZERS)
-OPTIM_WRAPPERS = _child(root.OPTIM_WRAPPERS)
-OPTIM_WRAPPER_CONSTRUCTORS = _child(root.OPTIM_WRAPPER_CONSTRUCTORS)
-PARAM_SCHEDULERS = _child(root.PARAM_SCHEDULERS)
-METRICS = _child(root.METRICS)
-EVALUATOR = _child(root.EVALUATOR)
+DATASETS = _child(root.DATASETS, ['mmdfkd.datasets'])
 # replay-memory insertion policies
 TASK_UTILS = _child(root.TASK_UTILS, ['mmdfkd.structures'])
-VISUALIZERS = _child(root.VISUALIZERS)
-VISBACKENDS = _child(root.VISBACKENDS)
-LOG_PROCESSORS = _child(root.LOG_PROCESSORS)
-INFERENCERS = _child(root.INFERENCERS)
-FUNCTIONS = _child(root.FUNCTIONS)
+# The rest hold nothing of ours; they exist so that default_scope='mmdfkd'
+# resolves every kind of component without falling back with a warning.
+(RUNNERS, RUNNER_CONSTRUCTORS, DATA_SAMPLERS, TRANSFORMS, MODEL_WRAPPERS,
+ WEIGHT_INITIALIZERS, OPTIMIZERS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS,
+ PARAM_SCHEDULERS, METRICS, EVALUATOR, VISUALIZERS, VISBACKENDS,
+ LOG_PROCESSORS, INFERENCERS, FUNCTIONS) = (
+     _child(getattr(root, name)) for name in (
+         'RUNNERS', 'RUNNER_CONSTRUCTORS', 'DATA_SAMPLERS', 'TRANSFORMS',
+         'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS',
+         'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
+         'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS',
+         'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS'))
