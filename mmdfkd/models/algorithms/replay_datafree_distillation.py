@@ -373,19 +373,20 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         student = unwrap_model(self.student)
         was_training = student.training
         student.eval()
-        agree, loss, total = 0, 0.0, len(samples)
+        agree, loss, total = 0, 0, len(samples)
         try:
             for start in range(0, total, batch_size):
                 x = samples[start:start + batch_size]
                 t = t_logits[start:start + batch_size].to(x.device)
                 s = student(x, mode='tensor')
-                agree += int((s.argmax(1) == t.argmax(1)).sum())
-                loss += float(self.distill_loss(s, t)) * len(x)
+                # summed on the device, read once at the end
+                agree = agree + (s.argmax(1) == t.argmax(1)).sum()
+                loss = loss + self.distill_loss(s, t) * len(x)
         finally:
             student.train(was_training)
         return {
-            'datafree/agreement': 100.0 * agree / total,
-            'datafree/discrepancy': loss / total,
+            'datafree/agreement': 100.0 * float(agree) / total,
+            'datafree/discrepancy': float(loss) / total,
         }
 
     def _check_divergence(self, skipped_steps: int) -> None:
