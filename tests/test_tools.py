@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from mmdfkd.registry import MODELS
-from mmdfkd.testing import REPO, save_state_dict, tiny_classifier
+from mmdfkd.testing import REPO, free_port, save_state_dict, tiny_classifier
 
 TINY = 'tests/data/tiny_dfkd_fmnist.py'
 
@@ -90,7 +90,8 @@ def test_two_process_ddp_on_cpu(tmp_path):
         ['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir', work,
          '--cfg-options', 'train_cfg.max_iters=4', 'val_cfg=None',
          'val_dataloader=None', 'val_evaluator=None'],
-        env=dict(PYTHON=sys.executable, PORT='29517', OMP_NUM_THREADS='1'))
+        env=dict(PYTHON=sys.executable, PORT=str(free_port()),
+                 OMP_NUM_THREADS='1'))
     assert 'Distributed launcher: pytorch' in log
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # mmengine's name for the world size

@@ -79,7 +79,7 @@ def main():
     if args.launcher != 'none':
         prepare_cpu_distributed(cfg)
     try:
-        check_data_files(cfg)
+        check_data_files(cfg, ['test_dataloader'])
     except FileNotFoundError as err:
         raise SystemExit(f'error: {err}')
     runner = Runner.from_cfg(cfg)

@@ -98,8 +98,11 @@ def main():
     args = parse_args()
     keep_freed_memory()  # see mmdfkd/utils/allocator.py
     cfg = build_config(args)
-    try:
-        check_data_files(cfg)
+    loaders = ['train_dataloader']
+    if cfg.get('val_cfg') is not None:
+        loaders.append('val_dataloader')
+    try:  # the test loader is built only by runner.test(), not here
+        check_data_files(cfg, loaders)
     except FileNotFoundError as err:
         raise SystemExit(f'error: {err}')
     runner = Runner.from_cfg(cfg)

@@ -7,7 +7,7 @@ folder behind. ``check_data_files`` looks first and stops with the path,
 the files expected and where to get them, creating nothing.
 """
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 _HOW = {
     'FashionMNIST':
@@ -47,11 +47,17 @@ def expected_files(dataset: dict) -> Optional[List[str]]:
     return None
 
 
-def check_data_files(cfg) -> None:
+def check_data_files(cfg, loaders: Sequence[str] = (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')) -> None:
     """Raise ``FileNotFoundError`` naming the folder, the missing files and
-    how to get them, for every dataloader of ``cfg`` whose data set is not
-    on disk."""
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    how to get them, for each of ``loaders`` of ``cfg`` whose data set is
+    not on disk.
+
+    Pass only the loaders the run will build: ``tools/train.py`` checks the
+    training and validation loaders (mmengine builds the test loader only
+    in ``runner.test()``), ``tools/test.py`` the test loader.
+    """
+    for loader in loaders:
         dataset = (cfg.get(loader) or {}).get('dataset')
         while isinstance(dataset, dict) and isinstance(
                 dataset.get('dataset'), dict):  # dataset wrappers

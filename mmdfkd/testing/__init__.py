@@ -5,6 +5,7 @@ tiny models and tiny data sets written in their real on-disk formats
 import os
 import os.path as osp
 import pickle
+import socket
 import struct
 
 import numpy as np
@@ -55,6 +56,13 @@ def tiny_algorithm(in_channels=1, num_classes=10, img_size=8, **kwargs):
         student_iter=2)
     cfg.update(kwargs)
     return cfg
+
+
+def free_port() -> int:
+    """A TCP port no process listens on now, for a test's torchrun."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def save_state_dict(model, path):
