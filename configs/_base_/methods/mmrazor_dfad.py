@@ -1,7 +1,9 @@
 # MMRazor's DFAD (configs/distill/mmcls/dfad in MMRazor 1.0.0) on the paper
 # setups' ResNet-34 -> ResNet-18 pair: MMRazor's DataFreeDistillation,
-# DAFLGenerator and L1Loss, unchanged. Adapted: (1) the generator is wrapped
-# in mmdfkd.SingleProcessGeneratorWrapper because MMRazor reads
+# DAFLGenerator and L1Loss. Adapted: (0) mmdfkd.DataFreeDistillation is
+# MMRazor's class with one bug fixed (its generator step left a reversed
+# gradient in the student); (1) the generator is wrapped in
+# mmdfkd.SingleProcessGeneratorWrapper because MMRazor reads
 # `generator.module.latent_dim`, which only exists under a distributed
 # wrapper; (2) training batches come from mmdfkd.DataFreeDataset instead of
 # the real CIFAR-10 training set (MMRazor only uses their count and labels);
@@ -25,7 +27,7 @@ def _logits_loss(loss):
 
 model = dict(
     _scope_='mmrazor',
-    type='DataFreeDistillation',
+    type='mmdfkd.DataFreeDistillation',
     generator=dict(
         type='mmdfkd.SingleProcessGeneratorWrapper',
         generator=dict(

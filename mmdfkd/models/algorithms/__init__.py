@@ -1,4 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
+from .datafree_distillation import DataFreeDistillation
 from .replay_datafree_distillation import ReplayDataFreeDistillation
 
-__all__ = ['ReplayDataFreeDistillation']
+__all__ = ['DataFreeDistillation', 'ReplayDataFreeDistillation']
