@@ -336,6 +336,9 @@ def main():
                         result=work_dir + '.result.json')
             todo.append((method, seed, steps, spec, result_path))
 
+    # seed 0 of every method first: a benchmark stopped half-way has one
+    # run of each method rather than every seed of the first few
+    todo.sort(key=lambda run: run[1])
     threads = 2 if args.jobs == 1 else 1
     running, started = [], time.perf_counter()
     while todo or running:
