@@ -69,11 +69,17 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
         len(ours['history_values'])
     table = (out_dir / 'results.md').read_text()
     assert sum(f'| {m} |' in table for m in methods) == len(methods)
+    assert '- memory vs no memory: final ' in table and 'Targets:' in table
+    assert results['claims'][0].startswith('- memory vs no memory: final ')
+    assert all(r['jobs'] == 2 for rs in results['runs'].values()
+               for r in rs)
     assert (out_dir / 'accuracy.png').stat().st_size > 1000
     assert len(list((out_dir / 'runs' / 'test').iterdir())) == 8
     # a restart with the same settings runs nothing again
     out = _run(args)
     assert 'running ' not in out
+    out = _run(args + ['--report-only'])
+    assert 'running ' not in out and 'rewritten from the finished runs' in out
 
 
 def test_bare_baseline_loops_train_and_report(tmp_path, fmnist_root):

@@ -84,6 +84,9 @@ def parse_args():
     parser.add_argument('--jobs', type=int, default=2, choices=[1, 2],
                         help='runs side by side: 1 (2 threads) or 2 (1 '
                         'thread each, the default: faster on 2 cores)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='rewrite results.{json,md} and the plot from '
+                        'the finished runs; start none')
     parser.add_argument('--run-one', help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -204,7 +207,108 @@ def summarise(runs):
     return table
 
 
-def write_markdown(path, table, teacher_acc, meta):
+BASELINE_NAMES = ('MMRazor DFAD', 'MMRazor DAFL', 'MMRazor ZSKT')
+# (claim, method A, method B): "A ends above B"
+COMPARISONS = (
+    ('memory vs no memory', 'ours', 'ours w/o memory'),
+    ('BN loss vs none', 'ours', 'ours w/o BN loss'),
+    ('reservoir vs FIFO memory', 'ours', 'ours, FIFO memory'),
+    ('float16 vs uint8 memory', 'ours', 'ours, uint8 memory'),
+) + tuple((f'ours vs {b}', 'ours', b) for b in BASELINE_NAMES)
+
+
+def _values(runs, method, key):
+    return [r[key] for r in runs.get(method, []) if r.get(key) is not None]
+
+
+def _verdict(a, b, margin=0.0):
+    """'held' when every seed of a is above every seed of b by ``margin``
+    points, 'the opposite held' when every seed of b is above every seed
+    of a, else 'not shown' (the seed ranges overlap); no verdict on fewer
+    than 2 seeds a side."""
+    if min(len(a), len(b)) < 2:
+        side = 'above' if statistics.mean(a) > statistics.mean(b) else \
+            'not above'
+        return f'{side}, too few seeds for a verdict'
+    if min(a) > max(b) + margin:
+        return 'held'
+    if min(b) > max(a):
+        return 'the opposite held'
+    return 'not shown (seed ranges overlap)'
+
+
+def _target(verdict):
+    if verdict == 'held':
+        return 'met'
+    return verdict if 'few seeds' in verdict else 'missed'
+
+
+def claims(runs, table, teacher_acc):
+    """The benchmark's claims and the issue's targets, each with its
+    numbers and a verdict, from the runs finished so far."""
+    lines = []
+
+    def fmt(method, key):
+        r = table[method]
+        return f'{r[key]:.2f} ± {r[key + "_std"]:.2f} (n={r[key + "_n"]})'
+
+    for claim, a, b in COMPARISONS:
+        if not (_values(runs, a, 'final') and _values(runs, b, 'final')):
+            lines.append(f'- {claim}: not run yet')
+            continue
+        lines.append(
+            f'- {claim}: final {fmt(a, "final")} vs {fmt(b, "final")}, '
+            f'peak − final {fmt(a, "peak_minus_final")} vs '
+            f'{fmt(b, "peak_minus_final")}: '
+            f'{_verdict(_values(runs, a, "final"), _values(runs, b, "final"))}'
+        )
+    lines += ['', 'Targets:',
+              f'- teacher >= 92 %: {teacher_acc:.2f} %, '
+              f'{"met" if teacher_acc >= 92 else "missed"}']
+    if 'ours' not in table:
+        return lines + ['- the others: ours not run yet']
+    ours = table['ours']
+    lines.append(
+        f'- ours final >= teacher − 3 ({teacher_acc - 3:.2f}): '
+        f'{fmt("ours", "final")}, '
+        f'{"met" if ours["final"] >= teacher_acc - 3 else "missed"}')
+    finished = [b for b in BASELINE_NAMES if b in table]
+    if finished:
+        best = max(finished, key=lambda b: table[b]['final'])
+        verdict = _verdict(_values(runs, 'ours', 'final'),
+                           _values(runs, best, 'final'), margin=3.0)
+        lines.append(
+            f'- ours final >= best baseline final + 3, seed ranges apart: '
+            f'ours {fmt("ours", "final")}, best baseline {best} '
+            f'{fmt(best, "final")}: '
+            f'{_target(verdict)}')
+    lines.append(
+        f'- ours peak − final <= 0.5: {fmt("ours", "peak_minus_final")}, '
+        f'{"met" if ours["peak_minus_final"] <= 0.5 else "missed"}')
+    reached = [b for b in finished if table[b]['seconds_to_target']]
+    never = [b for b in finished if not table[b]['seconds_to_target']]
+    if ours['seconds_to_target'] is None:
+        status = 'missed: ours never reached teacher − 5'
+    elif not reached:
+        status = 'no baseline reached teacher − 5 (nothing to compare)'
+    else:
+        fastest = min(reached, key=lambda b: table[b]['seconds_to_target'])
+        half = table[fastest]['seconds_to_target'] / 2
+        met = ours['seconds_to_target'] <= half
+        status = (f'ours {ours["seconds_to_target"]:.0f} s vs half of '
+                  f'{fastest} {half:.0f} s: {"met" if met else "missed"}')
+    lines.append(f'- wall time to teacher − 5 <= half the fastest '
+                 f'baseline\'s: {status}'
+                 + (f' (never reached: {", ".join(never)})' if never else ''))
+    flat = [m for m in table if table[m]['plateau_gap'] is not None
+            and table[m]['plateau_gap'] <= PLATEAU]
+    lines.append(f'- plateaued (gap <= {PLATEAU}, mean over seeds): '
+                 f'{", ".join(flat) or "none"}; not: '
+                 f'{", ".join(m for m in table if m not in flat) or "none"}')
+    return lines
+
+
+def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
     lines = [] if meta['complete'] else [
         '**Partial results: the benchmark was still running or was '
         'interrupted; methods have fewer seeds than planned.**', ''
@@ -244,9 +348,15 @@ def write_markdown(path, table, teacher_acc, meta):
             f' {pm(r, "spearman_agreement")} | {r["time_per_iter"]:.3f} | '
             f'{r["iters"]:.0f} | {r["peak_rss_mb"]:.0f} | '
             f'{r["memory_bytes"] / 2**20:.2f} |')
+    if claim_lines:
+        lines += ['', 'Claims (verdicts compare every seed of one method '
+                  'with every seed of the other):', *claim_lines]
     lines += [
         '', f'Machine: {meta["machine"]}. Date: {meta["date"]}. Command: '
-        f'`{meta["command"]}`; {meta["jobs"]} run(s) at a time.'
+        f'`{meta["command"]}`; ' + (
+            f'{meta["jobs"]} run(s) at a time.' if meta['jobs'] else
+            'rewritten from the finished runs (each run file records how '
+            'many ran at a time).')
     ]
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -340,6 +450,9 @@ def main():
                         result=work_dir + '.result.json')
             todo.append((method, seed, steps, spec, result_path))
 
+    if args.report_only:
+        return write_outputs(args, runs_dir, settings, teacher_acc,
+                             final=True)
     # seed 0 of every method first: a benchmark stopped half-way has one
     # run of each method rather than every seed of the first few
     todo.sort(key=lambda run: run[1])
@@ -358,7 +471,8 @@ def main():
         (method, seed, steps, spec, result_path, log_path), child = \
             running.pop(0)
         result = finish(*child, spec, log_path)
-        result.update(student_steps=steps, seed=seed, settings=settings)
+        result.update(student_steps=steps, seed=seed, settings=settings,
+                      jobs=args.jobs)
         result.update(run_metrics(result, teacher_acc))
         with open(result_path, 'w') as f:
             json.dump(result, f)
@@ -392,17 +506,19 @@ def write_outputs(args, runs_dir, settings, teacher_acc, final):
         machine=f'{platform.machine()}, {os.cpu_count()} CPU cores, no GPU'
         if not _has_gpu() else f'{platform.machine()} with GPU',
         date=datetime.date.today().isoformat(),
-        command=' '.join(['python'] + sys.argv), jobs=args.jobs,
+        command=' '.join(['python'] + sys.argv),
+        jobs=None if args.report_only else args.jobs,
         complete=final and planned, **settings)
     suffix = '' if args.split == 'test' else '_val'
+    claim_lines = claims(runs, table, teacher_acc)
     with open(osp.join(args.out_dir, f'results{suffix}.json'), 'w') as f:
         json.dump(dict(meta=meta, teacher_accuracy=teacher_acc,
-                       summary=table,
+                       summary=table, claims=claim_lines,
                        runs={m: [{k: v for k, v in r.items()
                                   if k != 'log_dir'} for r in rs]
                              for m, rs in runs.items()}), f, indent=1)
     write_markdown(osp.join(args.out_dir, f'results{suffix}.md'), table,
-                   teacher_acc, meta)
+                   teacher_acc, meta, claim_lines)
     plot(osp.join(args.out_dir, f'accuracy{suffix}.png'), runs,
          teacher_acc, args.split)
     if final:
