@@ -1,11 +1,13 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from scipy.io import loadmat
 
-from mmdfkd.datasets import SVHN, DataFreeDataset
+from mmdfkd.datasets import SVHN, DataFreeDataset, check_data_files
 from mmdfkd.testing import NUM_IMAGES
 
 
@@ -61,3 +63,25 @@ def test_validation_reads_the_test_split(name, data_roots):
         test_images = read_image_file(
             osp.join(data_roots[name], 't10k-images-idx3-ubyte'))
         assert torch.equal(dataset[0]['inputs'][0], test_images[0])
+
+
+def test_data_files_are_checked_only_for_the_loaders_a_run_builds(
+        tmp_path, fmnist_root):
+    from mmengine.config import Config
+
+    def loader(root):
+        return dict(dataset=dict(type='mmpretrain.FashionMNIST',
+                                 data_root=root))
+
+    missing = str(tmp_path / 'nowhere')
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        type='mmdfkd.DataFreeDataset')), val_dataloader=loader(fmnist_root),
+        test_dataloader=loader(missing)))
+    check_data_files(cfg, ['train_dataloader', 'val_dataloader'])
+    with pytest.raises(FileNotFoundError, match='test_dataloader: the '
+                       'FashionMNIST files are not under'):
+        check_data_files(cfg)
+    with pytest.raises(FileNotFoundError, match='--cfg-options '
+                       'test_dataloader.dataset.data_root=DIR'):
+        check_data_files(cfg, ['test_dataloader'])
+    assert not osp.exists(missing)
