@@ -417,6 +417,9 @@ def main():
     settings = dict(updates=args.updates, evals=args.evals, batch=batch,
                     quick=args.quick, split=args.split,
                     teacher=osp.basename(args.teacher_ckpt))
+    # the checkpoints are not committed: a teacher trained again on another
+    # machine is another teacher, and the runs of the old one do not count
+    args.teacher_sha256 = file_sha256(args.teacher_ckpt)
 
     todo = []
     for method in args.methods:
@@ -427,7 +430,7 @@ def main():
                                    '.json')
             if osp.isfile(result_path):
                 with open(result_path) as f:
-                    if json.load(f).get('settings') == settings:
+                    if counts(json.load(f), settings, args):
                         continue
             work_dir = osp.join(args.work_dir, args.split,
                                 f'{_slug(method)}_seed{seed}')
@@ -472,7 +475,7 @@ def main():
             running.pop(0)
         result = finish(*child, spec, log_path)
         result.update(student_steps=steps, seed=seed, settings=settings,
-                      jobs=args.jobs)
+                      jobs=args.jobs, teacher_sha256=args.teacher_sha256)
         result.update(run_metrics(result, teacher_acc))
         with open(result_path, 'w') as f:
             json.dump(result, f)
@@ -482,6 +485,20 @@ def main():
         write_outputs(args, runs_dir, settings, teacher_acc, final=False)
     print(f'runs took {time.perf_counter() - started:.0f} s', flush=True)
     write_outputs(args, runs_dir, settings, teacher_acc, final=True)
+
+
+def file_sha256(path):
+    import hashlib
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def counts(result, settings, args):
+    """Whether a finished run belongs to this benchmark: same settings and
+    the same teacher file (runs written before the hash was recorded are
+    taken to be of the teacher on this machine)."""
+    return result.get('settings') == settings and result.get(
+        'teacher_sha256', args.teacher_sha256) == args.teacher_sha256
 
 
 def write_outputs(args, runs_dir, settings, teacher_acc, final):
@@ -494,7 +511,7 @@ def write_outputs(args, runs_dir, settings, teacher_acc, final):
                 continue
             with open(osp.join(runs_dir, name)) as f:
                 result = json.load(f)
-            if result.get('settings') == settings:
+            if counts(result, settings, args):
                 runs.setdefault(method, []).append(result)
     if not runs:
         return
@@ -508,7 +525,8 @@ def write_outputs(args, runs_dir, settings, teacher_acc, final):
         date=datetime.date.today().isoformat(),
         command=' '.join(['python'] + sys.argv),
         jobs=None if args.report_only else args.jobs,
-        complete=final and planned, **settings)
+        complete=final and planned, teacher_sha256=args.teacher_sha256,
+        **settings)
     suffix = '' if args.split == 'test' else '_val'
     claim_lines = claims(runs, table, teacher_acc)
     with open(osp.join(args.out_dir, f'results{suffix}.json'), 'w') as f:
