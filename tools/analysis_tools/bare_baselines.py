@@ -41,7 +41,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmark import BASELINES, TEACHER_CKPT  # noqa: E402
+from benchmark import BASELINES, TEACHER_CKPT, VAL_SPLIT  # noqa: E402
 
 import mmdfkd  # noqa: E402,F401
 from mmdfkd.registry import MODELS  # noqa: E402
@@ -70,9 +70,9 @@ def build(args):
     cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         algorithm = MODELS.build(cfg.model)
+    cfg.merge_from_dict(VAL_SPLIT)  # the benchmark's validation split
     loader = cfg.val_dataloader
-    loader.dataset.update(data_root=args.data_root, split='train',
-                          test_mode=False, indices=-5000)
+    loader.dataset.data_root = args.data_root
     loader.update(batch_size=500, num_workers=0)
     return cfg, algorithm, Runner.build_dataloader(loader)
 
