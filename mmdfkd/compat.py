@@ -285,6 +285,20 @@ def prepare_cpu_distributed(cfg) -> None:
     cfg.model_wrapper_cfg = wrapper_cfg
 
 
+# mmengine never destroys the process group it runs in. A process that exits
+# with a live gloo group can abort while the interpreter shuts down (its
+# worker threads outlive Python; seen in CI as rank 1 dying with SIGABRT,
+# "terminate called without an active exception", after a finished run;
+# pytorch/pytorch pull request 179291 describes the same). Every rank waits
+# for the others, then destroys the group while Python is still alive.
+def end_distributed() -> None:
+    """Leave the process group cleanly, if one was started."""
+    import torch.distributed as torch_dist
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 # --------------------------------------------------------------------------
 # 4. MMRazor 1.0.0's ``DataFreeDistillation`` and ``DAFLDataFreeDistillation``
 #    read ``self.generator.module.latent_dim``, which exists only when the

@@ -12,6 +12,7 @@ import mmdfkd
 from mmdfkd.compat import (
     TRUSTED_CHECKPOINTS_ENV,
     UnsafeCheckpointError,
+    end_distributed,
 )
 from mmdfkd.testing import REPO, tiny_classifier
 
@@ -136,3 +137,13 @@ def test_mmpretrain_config_inheritance():
     assert cfg.model.head.num_classes == 100
     assert cfg.train_cfg.max_epochs == 200
     assert cfg.train_dataloader.dataset.type == 'CIFAR100'
+
+
+def test_end_distributed_leaves_the_process_group(tmp_path):
+    import torch.distributed as dist
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/init',
+                            rank=0, world_size=1)
+    assert dist.is_initialized()
+    end_distributed()
+    assert not dist.is_initialized()
+    end_distributed()  # no group: nothing to do

@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
-from mmdfkd.compat import prepare_cpu_distributed
+from mmdfkd.compat import end_distributed, prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
 from mmdfkd.models.utils import checkpoint_mismatch, unwrap_model
 from mmdfkd.utils import keep_freed_memory
@@ -85,6 +85,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     check_checkpoint_fits(runner.model, args.checkpoint, args.config)
     metrics = runner.test()
+    end_distributed()
     if args.out:
         from mmengine.fileio import dump
         dump(metrics, args.out)

@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
-from mmdfkd.compat import prepare_cpu_distributed
+from mmdfkd.compat import end_distributed, prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
 from mmdfkd.engine import use_datafree_validation
 from mmdfkd.utils import keep_freed_memory
@@ -107,6 +107,7 @@ def main():
         raise SystemExit(f'error: {err}')
     runner = Runner.from_cfg(cfg)
     runner.train()
+    end_distributed()
 
 
 if __name__ == '__main__':
