@@ -49,6 +49,31 @@ def test_teacher_config_builds(path):
     assert logits.shape == (2, cfg.model.head.num_classes)
 
 
+def test_benchmark_teacher_training_is_reproducible(tmp_path, fmnist_root):
+    """The benchmark's teacher is trained again on every fresh machine and
+    its finished runs count only for the same weights: the same seed must
+    give the very same weights, another seed other weights."""
+    from mmdfkd.utils import load_config, train_teacher, weights_sha256
+
+    def train(name, seed):
+        cfg = load_config(
+            osp.join(REPO, 'configs/teachers/fmnist_resnet18_w16_e20.py'),
+            str(tmp_path / name), {
+                'train_dataloader.dataset.data_root': fmnist_root,
+                'train_dataloader.dataset.indices': None,
+                'train_dataloader.batch_size': 8,
+                'val_dataloader.dataset.data_root': fmnist_root,
+                'train_cfg.max_epochs': 1,
+                'randomness.seed': seed,
+            })
+        train_teacher(cfg, str(tmp_path / f'{name}.pth'))
+        return weights_sha256(str(tmp_path / f'{name}.pth'))
+
+    first = train('a', 0)
+    assert train('b', 0) == first
+    assert train('c', 1) != first
+
+
 def test_dfkd_config_refuses_a_missing_teacher_with_the_recipe():
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/dfkd/cifar100_resnet34_resnet18.py'))

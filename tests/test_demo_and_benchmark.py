@@ -78,11 +78,13 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
     # a restart with the same settings runs nothing again
     out = _run(args)
     assert 'running ' not in out
-    # a run of another teacher file does not count: it runs again
+    # a run of a teacher with other weights does not count: it runs again
     run_file = out_dir / 'runs' / 'test' / 'ours_seed0.json'
     run = json.loads(run_file.read_text())
-    assert run['teacher_sha256'] == results['meta']['teacher_sha256']
-    run_file.write_text(json.dumps(dict(run, teacher_sha256='0' * 64)))
+    assert run['teacher_weights_sha256'] == \
+        results['meta']['teacher_weights_sha256']
+    run_file.write_text(
+        json.dumps(dict(run, teacher_weights_sha256='0' * 64)))
     out = _run(args)
     assert out.count('running ') == 1 and 'running ours seed 0' in out
     out = _run(args + ['--report-only'])

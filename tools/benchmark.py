@@ -417,9 +417,11 @@ def main():
     settings = dict(updates=args.updates, evals=args.evals, batch=batch,
                     quick=args.quick, split=args.split,
                     teacher=osp.basename(args.teacher_ckpt))
-    # the checkpoints are not committed: a teacher trained again on another
-    # machine is another teacher, and the runs of the old one do not count
-    args.teacher_sha256 = file_sha256(args.teacher_ckpt)
+    # the checkpoint is not committed, so each fresh machine trains the
+    # teacher again (seeded, deterministic); finished runs count only for
+    # the very same weights
+    from mmdfkd.utils import weights_sha256
+    args.teacher_weights_sha256 = weights_sha256(args.teacher_ckpt)
 
     todo = []
     for method in args.methods:
@@ -475,7 +477,8 @@ def main():
             running.pop(0)
         result = finish(*child, spec, log_path)
         result.update(student_steps=steps, seed=seed, settings=settings,
-                      jobs=args.jobs, teacher_sha256=args.teacher_sha256)
+                      jobs=args.jobs,
+                      teacher_weights_sha256=args.teacher_weights_sha256)
         result.update(run_metrics(result, teacher_acc))
         with open(result_path, 'w') as f:
             json.dump(result, f)
@@ -487,18 +490,11 @@ def main():
     write_outputs(args, runs_dir, settings, teacher_acc, final=True)
 
 
-def file_sha256(path):
-    import hashlib
-    with open(path, 'rb') as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def counts(result, settings, args):
     """Whether a finished run belongs to this benchmark: same settings and
-    the same teacher file (runs written before the hash was recorded are
-    taken to be of the teacher on this machine)."""
+    a teacher with the same weights."""
     return result.get('settings') == settings and result.get(
-        'teacher_sha256', args.teacher_sha256) == args.teacher_sha256
+        'teacher_weights_sha256') == args.teacher_weights_sha256
 
 
 def write_outputs(args, runs_dir, settings, teacher_acc, final):
@@ -525,7 +521,8 @@ def write_outputs(args, runs_dir, settings, teacher_acc, final):
         date=datetime.date.today().isoformat(),
         command=' '.join(['python'] + sys.argv),
         jobs=None if args.report_only else args.jobs,
-        complete=final and planned, teacher_sha256=args.teacher_sha256,
+        complete=final and planned,
+        teacher_weights_sha256=args.teacher_weights_sha256,
         **settings)
     suffix = '' if args.split == 'test' else '_val'
     claim_lines = claims(runs, table, teacher_acc)

@@ -7,9 +7,10 @@ from .runs import (
                    load_config,
                    set_data_root,
                    train_teacher,
+                   weights_sha256,
 )
 
 __all__ = [
     'distil', 'evaluate', 'find_hook', 'keep_freed_memory', 'load_config',
-    'set_data_root', 'train_teacher'
+    'set_data_root', 'train_teacher', 'weights_sha256'
 ]

@@ -57,6 +57,23 @@ def train_teacher(cfg: Config, checkpoint_out: str) -> Dict:
     return dict(accuracy=float(accuracy), seconds=seconds)
 
 
+def weights_sha256(checkpoint: str) -> str:
+    """SHA-256 of a checkpoint's weights (names and tensor bytes), blind to
+    the rest of the file (time stamps, message hub): two trainings that
+    produced the same weights give the same hash."""
+    import hashlib
+
+    import torch
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    state = state.get('state_dict', state)
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        digest.update(name.encode())
+        digest.update(
+            state[name].contiguous().view(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()
+
+
 def evaluate(cfg: Config, checkpoint: str) -> float:
     """Top-1 accuracy of ``checkpoint`` on the config's test split."""
     cfg.load_from = checkpoint
