@@ -398,6 +398,8 @@ def main():
     args = parse_args()
     if args.run_one:
         return run_one(args.run_one)
+    from mmdfkd.utils import keep_freed_memory
+    keep_freed_memory()  # the teacher trains in this process
     quick_opts = dict(
         train_dataloader=dict(batch_size=16, num_workers=0),
         val_dataloader=dict(num_workers=0),
