@@ -112,3 +112,19 @@ def test_bare_baseline_loops_train_and_report(tmp_path, fmnist_root):
         assert all(0 <= a <= 100 for _, a in result['curve'])
         assert result['final'] == result['curve'][-1][1]
         assert result['time_per_iter'] > 0
+
+
+def test_benchmark_collects_whichever_run_ends_first():
+    """Two runs side by side: the shorter one is collected (and its result
+    written) while the longer one goes on, not after it."""
+    sys.path.insert(0, osp.join(REPO, 'tools'))
+    import benchmark
+    running = [(name, (subprocess.Popen(
+        [sys.executable, '-c', f'import time; time.sleep({sleep})']), ))
+               for name, sleep in (('long', 8), ('short', 0.5))]
+    entry, status, _ = benchmark.wait_any(running)
+    assert entry[0] == 'short' and status == 0
+    assert [r[0] for r in running] == ['long']
+    assert running[0][1][0].poll() is None  # still running
+    entry, status, _ = benchmark.wait_any(running)
+    assert entry[0] == 'long' and status == 0 and running == []

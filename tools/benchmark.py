@@ -126,12 +126,25 @@ def start(spec, log_path, threads):
     return child, spec_file.name, log
 
 
-def finish(child, spec_file, log, spec, log_path):
-    """Wait for a child; returns its result with its peak RSS."""
-    _, status, usage = os.wait4(child.pid, 0)
+def wait_any(running):
+    """Wait for whichever running child ends first (a short run finishes,
+    and is written, while a longer one goes on); returns its entry, its
+    exit status and resource usage."""
+    while True:  # polled: waiting for any pid could reap other children
+        for entry in running:
+            pid, status, usage = os.wait4(entry[1][0].pid, os.WNOHANG)
+            if pid:
+                running.remove(entry)
+                return entry, status, usage
+        time.sleep(2)
+
+
+def finish(child, spec_file, log, spec, log_path, status, usage):
+    """A child that has ended: returns its result with its peak RSS."""
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here
     log.close()
     os.unlink(spec_file)
-    if os.waitstatus_to_exitcode(status) != 0:
+    if child.returncode != 0:
         raise RuntimeError(f'run failed, see {log_path}')
     with open(spec['result']) as f:
         result = json.load(f)
@@ -475,9 +488,9 @@ def main():
             log_path = spec['work_dir'] + '.log'
             running.append(((method, seed, steps, spec, result_path,
                              log_path), start(spec, log_path, threads)))
-        (method, seed, steps, spec, result_path, log_path), child = \
-            running.pop(0)
-        result = finish(*child, spec, log_path)
+        entry, status, usage = wait_any(running)
+        (method, seed, steps, spec, result_path, log_path), child = entry
+        result = finish(*child, spec, log_path, status, usage)
         result.update(student_steps=steps, seed=seed, settings=settings,
                       jobs=args.jobs,
                       teacher_weights_sha256=args.teacher_weights_sha256)
