@@ -87,6 +87,16 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
         json.dumps(dict(run, teacher_weights_sha256='0' * 64)))
     out = _run(args)
     assert out.count('running ') == 1 and 'running ours seed 0' in out
+    # ... from the checkpoint of the same run (same spec and teacher
+    # weights), here its last: the evaluation that came after that
+    # checkpoint is made again, with the same result, and the timings of
+    # the whole run are restored
+    rerun = json.loads(run_file.read_text())
+    assert run['resumed_at_iter'] == 0
+    assert rerun['resumed_at_iter'] == rerun['iters'] == run['iters']
+    assert rerun['history_iters'] == run['history_iters']
+    assert rerun['history_values'] == run['history_values']
+    assert rerun['time_per_iter'] == run['time_per_iter']
     out = _run(args + ['--report-only'])
     assert 'running ' not in out and 'rewritten from the finished runs' in out
 

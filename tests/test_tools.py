@@ -63,11 +63,15 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path,
                                                        fmnist_root):
     straight, stopped = str(tmp_path / 'straight'), str(tmp_path / 'stopped')
-    opts = [*_data(fmnist_root), 'default_hooks.checkpoint.interval=4']
+    # evaluated at every checkpoint: mmengine saves iteration 4 before
+    # evaluating it, so the resumed run must evaluate it
+    opts = [*_data(fmnist_root), 'default_hooks.checkpoint.interval=4',
+            'train_cfg.val_interval=4']
     _train(TINY, straight, *opts, 'train_cfg.max_iters=8')
     _train(TINY, stopped, *opts, 'train_cfg.max_iters=4')
     log = _train(TINY, stopped, *opts, 'train_cfg.max_iters=8', resume=True)
     assert 'resumed epoch: 0, iter: 4' in log
+    assert 'Resumed at iteration 4, whose evaluation came after' in log
     assert 'Saving checkpoint at 8 iterations' in log
 
     a = _load(osp.join(straight, 'iter_8.pth'))
@@ -82,6 +86,13 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path,
     for key in state_a:
         assert torch.equal(state_a[key]['momentum_buffer'],
                            state_b[key]['momentum_buffer'])
+    # the same evaluations, with the same results, as the straight run (a
+    # checkpoint holds the history up to the evaluation before its own)
+    history_a, history_b = a['accuracy_history'], b['accuracy_history']
+    assert history_a['iters'] == history_b['iters'] == [4]
+    assert history_a['values'] == history_b['values']
+    assert history_a['tracked'] == history_b['tracked']
+    assert len(history_b['tracked']['datafree/agreement']) == 1
 
 
 def test_two_process_ddp_on_cpu(tmp_path):

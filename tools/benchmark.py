@@ -21,6 +21,7 @@ which the benchmark teacher does not train on and no data-free run sees;
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import os.path as osp
@@ -449,15 +450,18 @@ def main():
                 with open(result_path) as f:
                     if counts(json.load(f), settings, args):
                         continue
-            work_dir = osp.join(args.work_dir, args.split,
-                                f'{_slug(method)}_seed{seed}')
+            val_interval = max(1, iters // args.evals)
             options = {
                 'randomness.seed': seed,
                 'train_cfg.max_iters': iters,
-                'train_cfg.val_interval': max(1, iters // args.evals),
+                'train_cfg.val_interval': val_interval,
                 'param_scheduler.architecture.T_max': iters,
                 'param_scheduler.generator.T_max': iters,
-                'default_hooks.checkpoint.interval': iters,
+                # a run stopped half-way (session end, kill) resumes from
+                # its last evaluation when the benchmark starts again
+                'default_hooks.checkpoint.interval': val_interval,
+                'default_hooks.checkpoint.max_keep_ckpts': 1,
+                'resume': True,
                 'default_hooks.logger.interval': max(1, iters // 20),
                 'model.teachers.teacher.ckpt_path': args.teacher_ckpt,
                 **split_opts,
@@ -465,6 +469,13 @@ def main():
             }
             if args.quick:
                 options.update(quick_opts)
+            # resumes only the very same run: same config, options,
+            # settings and teacher weights
+            key = hashlib.sha256(json.dumps(
+                [config, options, settings, args.teacher_weights_sha256],
+                sort_keys=True).encode()).hexdigest()[:10]
+            work_dir = osp.join(args.work_dir, args.split,
+                                f'{_slug(method)}_seed{seed}_{key}')
             spec = dict(config=config, work_dir=work_dir, options=options,
                         data_root=args.data_root,
                         result=work_dir + '.result.json')

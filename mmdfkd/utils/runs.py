@@ -86,6 +86,7 @@ def distil(cfg: Config) -> Dict:
     from mmdfkd.engine import AccuracyHistoryHook
     from mmdfkd.models.utils import unwrap_model
     runner = Runner.from_cfg(cfg)
+    resumed_at = _resumed_iter(cfg)
     start = time.perf_counter()
     runner.train()
     seconds = time.perf_counter() - start
@@ -93,9 +94,12 @@ def distil(cfg: Config) -> Dict:
     memory = getattr(unwrap_model(runner.model), 'memory', None)
     iter_times = runner.message_hub.get_scalar('train/time').data[0]
     result = dict(
+        # wall time of this process: from resumed_at_iter to the end
         seconds=seconds,
+        resumed_at_iter=resumed_at,
         iters=runner.iter,
-        # mean training time per iteration (validation excluded)
+        # mean training time per iteration (validation excluded), over the
+        # whole run: the message hub's timings are restored on resume
         time_per_iter=float(iter_times.mean()),
         log_dir=runner.log_dir,
         memory_bytes=memory.nbytes if memory is not None else 0)
@@ -107,3 +111,18 @@ def distil(cfg: Config) -> Dict:
                           for k, v in history.tracked.items()
                       })
     return result
+
+
+def _resumed_iter(cfg: Config) -> int:
+    """The iteration a run resumes at (0 for a run from scratch): that of
+    the latest checkpoint in the work dir when ``cfg.resume`` is set and no
+    ``load_from`` is named (mmengine's automatic resume)."""
+    from mmengine.runner import find_latest_checkpoint
+    if not cfg.get('resume') or cfg.get('load_from'):
+        return 0
+    latest = find_latest_checkpoint(cfg.work_dir)
+    if latest is None:
+        return 0
+    import torch
+    meta = torch.load(latest, map_location='cpu', weights_only=True)['meta']
+    return int(meta['iter'])

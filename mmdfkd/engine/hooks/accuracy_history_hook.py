@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
+from mmengine.runner import IterBasedTrainLoop
 
 from mmdfkd.registry import HOOKS
 
@@ -17,7 +18,10 @@ class AccuracyHistoryHook(Hook):
     ``val/<name>_mean`` (``<name>`` is the metric's last path part). The
     histories of ``metric`` and of the ``track`` metrics (by default the
     data-free health signal of ``DataFreeValLoop``) are saved in
-    checkpoints and restored on resume.
+    checkpoints and restored on resume. mmengine writes a checkpoint before
+    the evaluation of the same iteration, so a run resumed from it would
+    never evaluate that iteration: the hook evaluates it when training
+    starts again, and the history has no gap.
 
     Args:
         metric (str): Key of the metric in the evaluator's results.
@@ -67,6 +71,20 @@ class AccuracyHistoryHook(Hook):
                 'val_evaluator): training goes on, but the student\'s '
                 'accuracy cannot be measured. Add the real test split as '
                 'val_dataloader to measure it.')
+        elif self._evaluation_missed(runner):
+            runner.logger.info(
+                f'Resumed at iteration {runner.iter}, whose evaluation came '
+                'after its checkpoint was written: evaluating it now.')
+            runner.val_loop.run()
+
+    def _evaluation_missed(self, runner) -> bool:
+        loop = runner.train_loop
+        if (runner.iter == 0 or runner.iter in self.iters
+                or not isinstance(loop, IterBasedTrainLoop)):
+            return False
+        return runner.iter >= loop.val_begin and (
+            runner.iter % loop.val_interval == 0
+            or runner.iter == loop.max_iters)
 
     def after_val_epoch(self,
                         runner,
