@@ -120,7 +120,7 @@ def start(spec, log_path, threads):
     spec_file.close()
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    log = open(log_path, 'w')
+    log = open(log_path, 'a')  # a resumed run adds to its log
     child = subprocess.Popen(
         [sys.executable, __file__, '--run-one', spec_file.name],
         stdout=log, stderr=subprocess.STDOUT, env=env)
