@@ -6,6 +6,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from mmdfkd.testing import REPO
 
 
@@ -78,13 +80,29 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
     # a restart with the same settings runs nothing again
     out = _run(args)
     assert 'running ' not in out
-    # a run of a teacher with other weights does not count: it runs again
+    # a run of another training of the same teacher recipe (another
+    # machine's weights) counts, against its own teacher's accuracy
     run_file = out_dir / 'runs' / 'test' / 'ours_seed0.json'
     run = json.loads(run_file.read_text())
     assert run['teacher_weights_sha256'] == \
         results['meta']['teacher_weights_sha256']
+    assert run['teacher_recipe_sha256'] == \
+        results['meta']['teacher_recipe_sha256']
+    assert run['teacher_accuracy'] == results['teacher_accuracy']
+    run_file.write_text(json.dumps(dict(
+        run, teacher_weights_sha256='0' * 64,
+        teacher_accuracy=run['teacher_accuracy'] + 1.0)))
+    out = _run(args)
+    assert 'running ' not in out
+    results = json.loads((out_dir / 'results.json').read_text())
+    assert sorted(t['runs'] for t in results['meta']['teachers']) == [1, 7]
+    assert results['teacher_accuracy'] == pytest.approx(
+        run['teacher_accuracy'] + 0.5)
+    assert 'mean of 2 trainings of the same seeded recipe' in \
+        (out_dir / 'results.md').read_text()
+    # a run of another teacher recipe does not count: it runs again
     run_file.write_text(
-        json.dumps(dict(run, teacher_weights_sha256='0' * 64)))
+        json.dumps(dict(run, teacher_recipe_sha256='0' * 64)))
     out = _run(args)
     assert out.count('running ') == 1 and 'running ours seed 0' in out
     # ... from the checkpoint of the same run (same spec and teacher

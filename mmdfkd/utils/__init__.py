@@ -1,6 +1,7 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from .allocator import keep_freed_memory
 from .runs import (
+                   config_sha256,
                    distil,
                    evaluate,
                    find_hook,
@@ -11,6 +12,6 @@ from .runs import (
 )
 
 __all__ = [
-    'distil', 'evaluate', 'find_hook', 'keep_freed_memory', 'load_config',
-    'set_data_root', 'train_teacher', 'weights_sha256'
+    'config_sha256', 'distil', 'evaluate', 'find_hook', 'keep_freed_memory',
+    'load_config', 'set_data_root', 'train_teacher', 'weights_sha256'
 ]

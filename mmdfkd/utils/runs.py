@@ -57,6 +57,17 @@ def train_teacher(cfg: Config, checkpoint_out: str) -> Dict:
     return dict(accuracy=float(accuracy), seconds=seconds)
 
 
+def config_sha256(path: str) -> str:
+    """SHA-256 of a config file as loaded (bases merged, comments and
+    formatting left out): the recipe, not the text."""
+    import hashlib
+    import json
+    cfg = Config.fromfile(path)
+    return hashlib.sha256(
+        json.dumps(cfg.to_dict(), sort_keys=True,
+                   default=repr).encode()).hexdigest()
+
+
 def weights_sha256(checkpoint: str) -> str:
     """SHA-256 of a checkpoint's weights (names and tensor bytes), blind to
     the rest of the file (time stamps, message hub): two trainings that
