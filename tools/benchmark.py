@@ -394,7 +394,7 @@ def plot(path, runs, teacher_acc, split):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig, ax = plt.subplots(figsize=(11, 5.5))
     for method, results in runs.items():
         length = min(len(r['history_values']) for r in results)
         updates = [i * results[0]['student_steps']
@@ -412,7 +412,7 @@ def plot(path, runs, teacher_acc, split):
     ax.set_xlabel('student updates')
     ax.set_ylabel(f'{split} accuracy (%)')
     ax.set_title('Fashion-MNIST, data-free distillation (band: seed range)')
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.01, 1))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
