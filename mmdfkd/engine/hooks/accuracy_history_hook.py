@@ -27,7 +27,8 @@ class AccuracyHistoryHook(Hook):
         metric (str): Key of the metric in the evaluator's results.
             Defaults to ``'accuracy/top1'``.
         track (sequence of str): Further metrics whose history is kept.
-            Defaults to ``('datafree/agreement', 'datafree/discrepancy')``.
+            Defaults to ``('datafree/agreement', 'datafree/discrepancy',
+            'datafree/bn_gap')``.
     """
 
     # after RuntimeInfoHook (puts metrics in the message hub), before
@@ -37,7 +38,8 @@ class AccuracyHistoryHook(Hook):
     def __init__(self,
                  metric: str = 'accuracy/top1',
                  track: Sequence[str] = ('datafree/agreement',
-                                         'datafree/discrepancy')) -> None:
+                                         'datafree/discrepancy',
+                                         'datafree/bn_gap')) -> None:
         self.metric = metric
         self.name = metric.split('/')[-1]
         self.iters: List[int] = []

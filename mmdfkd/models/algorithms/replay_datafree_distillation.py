@@ -13,7 +13,12 @@ from mmrazor.models.utils import add_prefix
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
 
-from ..utils import load_teacher_checkpoint, no_param_grads, unwrap_model
+from ..utils import (
+    bn_statistics_gap,
+    load_teacher_checkpoint,
+    no_param_grads,
+    unwrap_model,
+)
 
 
 @MODELS.register_module()
@@ -362,32 +367,46 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
 
     @torch.no_grad()
     def datafree_metrics(self, batch_size: int = 256) -> Dict[str, float]:
-        """Student-teacher agreement on the held-out synthetic samples:
-        ``datafree/agreement`` (% of samples where the student's top-1
-        class is the teacher's) and ``datafree/discrepancy`` (the
-        distillation loss, mean over the set). Needs no real data; empty
-        without ``holdout`` or before it holds anything."""
+        """The health signal on the held-out synthetic samples, which needs
+        no real data:
+
+        - ``datafree/agreement``: % of samples where the student's top-1
+          class is the teacher's, and ``datafree/discrepancy``: the
+          distillation loss, mean over the set. They rank the checkpoints
+          of one working run, but stay high when the generator has left
+          the real data (the student then agrees with the teacher on images
+          that teach nothing about real ones);
+        - ``datafree/bn_gap``: how far the samples are from the teacher's
+          training data as its BatchNorm layers see it
+          (:func:`bn_statistics_gap`, 0 = same statistics). It tells a
+          working run from such a failed one.
+
+        Empty without ``holdout`` or before it holds anything."""
         if self.holdout is None or len(self.holdout) == 0:
             return {}
         samples, t_logits = self.holdout.contents()
+        batches = samples.split(batch_size)
         student = unwrap_model(self.student)
         was_training = student.training
         student.eval()
         agree, loss, total = 0, 0, len(samples)
         try:
-            for start in range(0, total, batch_size):
-                x = samples[start:start + batch_size]
-                t = t_logits[start:start + batch_size].to(x.device)
+            for x, t in zip(batches, t_logits.split(batch_size)):
+                t = t.to(x.device)
                 s = student(x, mode='tensor')
                 # summed on the device, read once at the end
                 agree = agree + (s.argmax(1) == t.argmax(1)).sum()
                 loss = loss + self.distill_loss(s, t) * len(x)
         finally:
             student.train(was_training)
-        return {
+        metrics = {
             'datafree/agreement': 100.0 * float(agree) / total,
             'datafree/discrepancy': float(loss) / total,
         }
+        gap = bn_statistics_gap(self.teacher, batches)
+        if gap is not None:
+            metrics['datafree/bn_gap'] = gap
+        return metrics
 
     def _check_divergence(self, skipped_steps: int) -> None:
         if skipped_steps < 1 + self.student_iter:

@@ -1,8 +1,9 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
+from .bn_stats import bn_statistics_gap
 from .checkpoint import checkpoint_mismatch, load_teacher_checkpoint
 from .misc import no_param_grads, unwrap_model
 
 __all__ = [
-    'checkpoint_mismatch', 'load_teacher_checkpoint', 'no_param_grads',
-    'unwrap_model'
+    'bn_statistics_gap', 'checkpoint_mismatch', 'load_teacher_checkpoint',
+    'no_param_grads', 'unwrap_model'
 ]

@@ -5,6 +5,7 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
+from mmdfkd.models.utils import bn_statistics_gap
 from mmdfkd.registry import MODELS
 from mmdfkd.testing import save_state_dict, tiny_algorithm, tiny_classifier
 
@@ -383,3 +384,23 @@ def test_datafree_metrics_are_perfect_when_the_student_is_the_teacher():
     metrics = algorithm.datafree_metrics()
     assert metrics['datafree/agreement'] == pytest.approx(expected)
     assert metrics['datafree/agreement'] < 100
+
+
+def test_datafree_metrics_include_the_bn_gap_of_the_held_out_samples():
+    algorithm = _build(
+        holdout=dict(type='mmdfkd.ReplayMemory', capacity=40,
+                     push_per_iter=5))
+    optim = _optim(algorithm)
+    for _ in range(4):
+        algorithm.train_step(_batch(), optim)
+    teacher = _state(algorithm.teacher)
+    samples, _ = algorithm.holdout.contents()
+    expected = bn_statistics_gap(algorithm.teacher, [samples])
+    assert expected > 0
+    # the same figure whatever the batching, and the teacher untouched
+    assert algorithm.datafree_metrics(batch_size=7)['datafree/bn_gap'] == \
+        pytest.approx(expected, rel=1e-6)
+    assert algorithm.datafree_metrics()['datafree/bn_gap'] == \
+        pytest.approx(expected, rel=1e-6)
+    assert _same(teacher, _state(algorithm.teacher))
+    assert not algorithm.teacher.training
