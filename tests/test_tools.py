@@ -58,6 +58,9 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     with open(out) as f:
         metrics = json.load(f)
     assert 0 <= metrics['accuracy/top1'] <= 100
+    # the data-free health signal of the checkpoint's held-out samples
+    assert 0 <= metrics['datafree/agreement'] <= 100
+    assert metrics['datafree/bn_gap'] >= 0
 
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path,
@@ -273,3 +276,15 @@ def test_datafree_validation_without_any_real_data(tmp_path):
     best = [f for f in os.listdir(work)
             if f.startswith('best_datafree_agreement')]
     assert len(best) == 1, os.listdir(work)
+
+    # a checkpoint checked without any labelled data: tools/test.py gives
+    # the data-free signal alone
+    out = str(tmp_path / 'metrics.json')
+    _run([sys.executable, 'tools/test.py', TINY, osp.join(work, best[0]),
+          '--work-dir', work, '--out', out, '--cfg-options',
+          'test_dataloader=None', 'test_evaluator=None'])
+    with open(out) as f:
+        metrics = json.load(f)
+    assert set(metrics) == {'datafree/agreement', 'datafree/discrepancy',
+                            'datafree/bn_gap'}
+    assert metrics['datafree/bn_gap'] >= 0

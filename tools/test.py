@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import end_distributed, prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
+from mmdfkd.engine import use_datafree_validation
 from mmdfkd.models.utils import checkpoint_mismatch, unwrap_model
 from mmdfkd.utils import keep_freed_memory
 
@@ -76,6 +77,8 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    # test_dataloader=None: the data-free health signal is the test
+    use_datafree_validation(cfg)
     if args.launcher != 'none':
         prepare_cpu_distributed(cfg)
     try:

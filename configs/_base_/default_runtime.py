@@ -12,10 +12,11 @@ train_dataloader = dict(
     num_workers=0,
     sampler=dict(type='InfiniteSampler', shuffle=False),
     dataset=dict(type='mmdfkd.DataFreeDataset'))
-# ValLoop plus the distiller's data-free health signal (if it has one);
-# with val_dataloader=None that signal is the whole validation.
+# ValLoop / TestLoop plus the distiller's data-free health signal (if it
+# has one); with val_dataloader=None (test_dataloader=None) that signal is
+# the whole validation (test).
 val_cfg = dict(type='mmdfkd.DataFreeValLoop')
-test_cfg = dict(type='TestLoop')
+test_cfg = dict(type='mmdfkd.DataFreeTestLoop')
 
 # Each sub-module gets its own DDP wrapper under a distributed launch.
 model_wrapper_cfg = dict(

@@ -1,4 +1,8 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from .datafree_val_loop import DataFreeValLoop, use_datafree_validation
+from .datafree_loops import (
+                             DataFreeTestLoop,
+                             DataFreeValLoop,
+                             use_datafree_validation,
+)
 
-__all__ = ['DataFreeValLoop', 'use_datafree_validation']
+__all__ = ['DataFreeTestLoop', 'DataFreeValLoop', 'use_datafree_validation']
