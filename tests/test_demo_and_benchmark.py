@@ -3,6 +3,7 @@
 import glob
 import json
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -28,8 +29,13 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
                 'student accuracy, final', 'student peak minus final',
                 'pictures (generated / replayed)',
                 'student-teacher agreement on held-out generated samples',
+                'BN-statistics gap of held-out generated samples',
                 'exported student (plain mmpretrain)'):
         assert row in out
+    gap, real = re.search(
+        r'BN-statistics gap of held-out generated samples.*?'
+        r'([0-9.]+) \(([0-9.]+)\)', out).groups()
+    assert float(gap) >= 0 and float(real) >= 0
     assert osp.isfile(tmp_path / 'teacher.pth')
     student = osp.join(work, 'student', 'student.pth')
     assert student in out and osp.isfile(student)
@@ -69,6 +75,12 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
     ours = results['runs']['ours'][0]
     assert len(ours['history_datafree']['agreement']) == \
         len(ours['history_values'])
+    # the BN-statistics gap of the held-out samples, kept per evaluation
+    # and reported at the end, for ours; MMRazor's models have no signal
+    assert ours['final_bn_gap'] == ours['history_datafree']['bn_gap'][-1]
+    assert results['summary']['ours']['final_bn_gap'] >= 0
+    assert results['summary']['MMRazor DFAD']['final_bn_gap'] is None
+    assert '| BN gap (n) |' in (out_dir / 'results.md').read_text()
     table = (out_dir / 'results.md').read_text()
     assert sum(f'| {m} |' in table for m in methods) == len(methods)
     assert '- memory vs no memory: final ' in table and 'Targets:' in table

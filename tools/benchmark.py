@@ -192,7 +192,10 @@ def run_metrics(result, teacher_acc):
     reached = [i for i, v in zip(iters, values)
                if v >= teacher_acc - TARGET_GAP]
     last, before = values[-5:], values[-10:-5]
-    agreement = result.get('history_datafree', {}).get('agreement', [])
+    datafree = result.get('history_datafree', {})
+    agreement = datafree.get('agreement', [])
+    # runs written before the signal existed have no bn_gap history
+    gaps = [g for g in datafree.get('bn_gap', []) if g is not None]
     return dict(
         updates_to_target=reached[0] * steps if reached else None,
         seconds_to_target=reached[0] * result['time_per_iter']
@@ -200,6 +203,7 @@ def run_metrics(result, teacher_acc):
         plateau_gap=abs(statistics.mean(last) - statistics.mean(before))
         if len(before) == 5 else None,
         spearman_agreement=spearman(agreement, values),
+        final_bn_gap=gaps[-1] if gaps else None,
     )
 
 
@@ -207,8 +211,8 @@ def summarise(runs):
     """Mean and spread over seeds of each method's metrics."""
     keys = ('final', 'peak', 'mean', 'variance', 'peak_minus_final',
             'updates_to_target', 'seconds_to_target', 'plateau_gap',
-            'spearman_agreement', 'time_per_iter', 'peak_rss_mb',
-            'memory_bytes', 'iters')
+            'spearman_agreement', 'final_bn_gap', 'time_per_iter',
+            'peak_rss_mb', 'memory_bytes', 'iters')
     table = {}
     for method, results in runs.items():
         row = dict(seeds=len(results))
@@ -351,11 +355,14 @@ def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
         f'reached teacher - {TARGET_GAP:g} points (n = runs that reached '
         'it); "plateau": |mean of the last 5 evaluations - mean of the 5 '
         'before|; "Spearman": rank correlation, within a run, of the '
-        'data-free agreement with the real accuracy.', '',
+        'data-free agreement with the real accuracy; "BN gap": '
+        'datafree/bn_gap of the held-out samples at the end (n = runs '
+        'that logged it).', '',
         '| method | seeds | final | peak | mean over run | variance over '
         'run | peak − final | updates to T-5 (n) | s to T-5 | plateau | '
-        'Spearman | s / iter | iters | peak RSS (MB) | memory (MB) |',
-        '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+        'Spearman | BN gap (n) | s / iter | iters | peak RSS (MB) | '
+        'memory (MB) |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
 
     def pm(r, key, fmt='.2f'):
@@ -373,7 +380,9 @@ def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
             f'{pm(r, "peak")} | {pm(r, "mean")} | {pm(r, "variance", ".1f")}'
             f' | {pm(r, "peak_minus_final")} | {reached} | '
             f'{pm(r, "seconds_to_target", ".0f")} | {pm(r, "plateau_gap")} |'
-            f' {pm(r, "spearman_agreement")} | {r["time_per_iter"]:.3f} | '
+            f' {pm(r, "spearman_agreement")} | '
+            f'{pm(r, "final_bn_gap", ".4f")} ({r["final_bn_gap_n"]}) | '
+            f'{r["time_per_iter"]:.3f} | '
             f'{r["iters"]:.0f} | {r["peak_rss_mb"]:.0f} | '
             f'{r["memory_bytes"] / 2**20:.2f} |')
     if claim_lines:
@@ -567,6 +576,9 @@ def write_outputs(args, runs_dir, settings, final):
             with open(osp.join(runs_dir, name)) as f:
                 result = json.load(f)
             if counts(result, settings, args):
+                # derived figures from the run's history, by this code
+                result.update(
+                    run_metrics(result, result['teacher_accuracy']))
                 runs.setdefault(method, []).append(result)
     if not runs:
         return

@@ -8,8 +8,8 @@
 3. exports the student as a plain mmpretrain model
    (tools/model_converters/convert_to_student.py),
 4. prints one table: teacher and student accuracy (peak, final, mean), the
-   data-free agreement, wall time, and where the exported student, logs,
-   checkpoints and pictures are.
+   data-free health signal (agreement, BN-statistics gap), wall time, and
+   where the exported student, logs, checkpoints and pictures are.
 """
 import argparse
 import os
@@ -23,6 +23,7 @@ from mmdfkd.utils import (
     evaluate,
     keep_freed_memory,
     load_config,
+    real_bn_gap,
     set_data_root,
     train_teacher,
 )
@@ -107,6 +108,10 @@ def main():
         distil_cfg, last, osp.join(args.work_dir, 'student'))
     total = time.perf_counter() - start
     agreement = [v for v in result['history_datafree']['agreement'] if v]
+    gap = [v for v in result['history_datafree']['bn_gap'] if v is not None]
+    # the same figure on real images, for scale (the data-free run itself
+    # has no real images)
+    real_gap = real_bn_gap(teacher_cfg, args.teacher_ckpt)
 
     rows = [
         ('teacher accuracy (real test split)', f'{teacher_acc:.2f} %'),
@@ -116,6 +121,9 @@ def main():
         ('student peak minus final', f'{result["peak_minus_final"]:.2f}'),
         ('student-teacher agreement on held-out generated samples, final',
          f'{agreement[-1]:.2f} %' if agreement else 'n/a'),
+        ('BN-statistics gap of held-out generated samples, final '
+         '(512 real test images)',
+         f'{gap[-1]:.4f} ({real_gap:.4f})' if gap else 'n/a'),
         ('distillation iterations', str(result['iters'])),
         ('wall time: teacher / distillation / total',
          f'{teacher_time:.0f} s / {result["seconds"]:.0f} s / {total:.0f} s'),

@@ -6,6 +6,7 @@ from .runs import (
                    evaluate,
                    find_hook,
                    load_config,
+                   real_bn_gap,
                    set_data_root,
                    train_teacher,
                    weights_sha256,
@@ -13,5 +14,6 @@ from .runs import (
 
 __all__ = [
     'config_sha256', 'distil', 'evaluate', 'find_hook', 'keep_freed_memory',
-    'load_config', 'set_data_root', 'train_teacher', 'weights_sha256'
+    'load_config', 'real_bn_gap', 'set_data_root', 'train_teacher',
+    'weights_sha256'
 ]

@@ -91,6 +91,25 @@ def evaluate(cfg: Config, checkpoint: str) -> float:
     return float(Runner.from_cfg(cfg).test()['accuracy/top1'])
 
 
+def real_bn_gap(cfg: Config, checkpoint: str, num_images: int = 512) -> float:
+    """:func:`~mmdfkd.models.utils.bn_statistics_gap` of the first
+    ``num_images`` images of the config's test split in ``checkpoint``'s
+    model: what the data-free ``datafree/bn_gap`` reads on real data."""
+    from mmdfkd.models.utils import bn_statistics_gap, unwrap_model
+    cfg.load_from = checkpoint
+    runner = Runner.from_cfg(cfg)
+    runner.load_or_resume()
+    model = unwrap_model(runner.model).eval()
+    batches, seen = [], 0
+    for data in runner.build_dataloader(cfg.test_dataloader):
+        inputs = model.data_preprocessor(data, False)['inputs']
+        batches.append(inputs[:num_images - seen])
+        seen += len(batches[-1])
+        if seen >= num_images:
+            break
+    return bn_statistics_gap(model, batches)
+
+
 def distil(cfg: Config) -> Dict:
     """Run a distillation config; returns its accuracy history summary
     (from ``mmdfkd.AccuracyHistoryHook``), wall time and memory bytes."""
