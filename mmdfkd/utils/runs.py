@@ -91,10 +91,13 @@ def evaluate(cfg: Config, checkpoint: str) -> float:
     return float(Runner.from_cfg(cfg).test()['accuracy/top1'])
 
 
-def real_bn_gap(cfg: Config, checkpoint: str, num_images: int = 512) -> float:
+def real_bn_gap(cfg: Config,
+                checkpoint: str,
+                num_images: int = 512) -> Optional[float]:
     """:func:`~mmdfkd.models.utils.bn_statistics_gap` of the first
     ``num_images`` images of the config's test split in ``checkpoint``'s
-    model: what the data-free ``datafree/bn_gap`` reads on real data."""
+    model: what the data-free ``datafree/bn_gap`` reads on real data (None
+    for a model without BatchNorm)."""
     from mmdfkd.models.utils import bn_statistics_gap, unwrap_model
     cfg.load_from = checkpoint
     runner = Runner.from_cfg(cfg)

@@ -1,8 +1,8 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from .datafree_loops import (
-                             DataFreeTestLoop,
-                             DataFreeValLoop,
-                             use_datafree_validation,
+    DataFreeTestLoop,
+    DataFreeValLoop,
+    use_datafree_validation,
 )
 
 __all__ = ['DataFreeTestLoop', 'DataFreeValLoop', 'use_datafree_validation']
