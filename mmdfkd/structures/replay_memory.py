@@ -1,5 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -17,6 +17,8 @@ _DTYPES = {
 # what the model's state dict holds of a memory, under ``<prefix>memory.``
 _STATE_KEYS = ('counters', 'samples', 'logits', 'rng_state',
                'sample_rng_state')
+# and, for a uint8 memory, each stored sample's per-channel offset and step
+_RANGES_KEY = 'ranges'
 
 
 @MODELS.register_module()
@@ -30,7 +32,8 @@ class ReplayMemory(nn.Module):
     without parameters or buffers: its contents, counters and random states
     travel in the model's state dict (keys ``memory.counters``,
     ``memory.samples``, ``memory.logits``, ``memory.rng_state``,
-    ``memory.sample_rng_state``), so every checkpoint holds it and
+    ``memory.sample_rng_state``, and ``memory.ranges`` for a uint8
+    memory), so every checkpoint holds it and
     ``--resume`` restores it bit for bit.
 
     Distributed training: every rank keeps its own memory, fed with its own
@@ -55,19 +58,17 @@ class ReplayMemory(nn.Module):
         replay_batch_size (int, optional): Samples replayed per student
             step; None replays as many as the fresh batch. Defaults to None.
         dtype (str): Storage type of the samples: ``'float16'``,
-            ``'float32'`` or ``'uint8'``. ``'uint8'`` quantises the
-            de-normalised image to 0..255 and needs ``mean`` and ``std``
-            (the distiller passes its data preprocessor's). Logits are kept
-            in float32. Defaults to ``'float16'``.
+            ``'float32'`` or ``'uint8'``. ``'uint8'`` quantises each
+            sample's channels to 256 levels between their own minimum and
+            maximum (two float32 per channel kept beside them), so a
+            generator's values outside the data's pixel range survive and
+            the stored teacher logits still fit the replayed sample.
+            Logits are kept in float32. Defaults to ``'float16'``.
         device (str, optional): Where the storage lives; None puts it on
             the device of the first pushed samples (the training device).
             Defaults to None.
         store_logits (bool): Keep the teacher logits passed with the
             samples. Defaults to True.
-        mean (sequence of float, optional): Per-channel mean that
-            normalised the images (for ``'uint8'``).
-        std (sequence of float, optional): Per-channel std (for
-            ``'uint8'``).
         seed (int): Seed of the memory's random generator; the rank is
             added to it. Defaults to 0.
     """
@@ -84,8 +85,6 @@ class ReplayMemory(nn.Module):
                  dtype: str = 'float16',
                  device: Optional[str] = None,
                  store_logits: bool = True,
-                 mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None,
                  seed: int = 0) -> None:
         super().__init__()
         where = 'model.memory'
@@ -118,11 +117,6 @@ class ReplayMemory(nn.Module):
         if dtype not in _DTYPES:
             raise ValueError(f'{where}.dtype: unknown dtype {dtype!r}; use '
                              f'one of {self.DTYPES}.')
-        if dtype == 'uint8' and (mean is None or std is None):
-            raise ValueError(
-                f"{where}.dtype='uint8' needs the mean and std that "
-                "normalised the images: give the model a data_preprocessor "
-                "with mean and std, or use dtype='float16'.")
         self.capacity = capacity
         self.policy = policy
         self.push_per_iter = push_per_iter
@@ -131,10 +125,6 @@ class ReplayMemory(nn.Module):
         self.dtype = dtype
         self.device = torch.device(device) if device is not None else None
         self.store_logits = store_logits
-        self._mean = None if mean is None else torch.tensor(
-            mean, dtype=torch.float32).view(1, -1, 1, 1)
-        self._std = None if std is None else torch.tensor(
-            std, dtype=torch.float32).view(1, -1, 1, 1)
         # Insertion decisions are made on the host (policies index Python
         # containers); replay indices are drawn where the storage lives, so
         # that a GPU memory needs no host-to-device copy per student step.
@@ -143,6 +133,8 @@ class ReplayMemory(nn.Module):
         self._sample_rng: Optional[torch.Generator] = None
         self._samples: Optional[torch.Tensor] = None
         self._logits: Optional[torch.Tensor] = None
+        # uint8 only: per sample and channel, the offset and the step
+        self._ranges: Optional[torch.Tensor] = None
         self._size = 0  # filled slots: always the first ``_size`` ones
         self._seen = 0  # samples offered so far
         self._updates = 0  # calls of update(), for push_interval
@@ -164,26 +156,43 @@ class ReplayMemory(nn.Module):
     def nbytes(self) -> int:
         """Bytes of storage allocated for samples and logits."""
         return sum(t.numel() * t.element_size()
-                   for t in (self._samples, self._logits) if t is not None)
+                   for t in (self._samples, self._logits, self._ranges)
+                   if t is not None)
 
     def replay_size(self, fresh_batch_size: int) -> int:
         """Samples to replay next to a fresh batch of the given size."""
         return self.replay_batch_size or fresh_batch_size
 
     # storage encoding -------------------------------------------------
-    def _encode(self, samples: torch.Tensor) -> torch.Tensor:
+    def _encode(
+        self, samples: torch.Tensor
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Stored form of ``samples``, and for uint8 their per-channel
+        (offset, step) pairs."""
         samples = samples.detach()
         if self.dtype != 'uint8':
-            return samples.to(self.device, _DTYPES[self.dtype])
-        pixels = samples.float() * self._std.to(
-            samples.device) + self._mean.to(samples.device)
-        return pixels.round_().clamp_(0, 255).to(self.device, torch.uint8)
+            return samples.to(self.device, _DTYPES[self.dtype]), None
+        # Each sample's channel spans its own 256 levels. Quantising to the
+        # data's pixel range instead would clip what the generator puts
+        # outside it (a quarter of the values of a BN-output generator on
+        # Fashion-MNIST) and change the teacher's class on a quarter of the
+        # replayed samples, whose stored logits were computed before.
+        flat = samples.float().flatten(2)
+        low = flat.amin(dim=2)
+        step = (flat.amax(dim=2) - low).clamp_min_(1e-12) / 255
+        codes = ((flat - low.unsqueeze(2)) / step.unsqueeze(2)).round_()
+        codes = codes.clamp_(0, 255).to(torch.uint8).view_as(samples)
+        return codes.to(self.device), torch.stack(
+            (low, step), dim=2).to(self.device)
 
-    def _decode(self, stored: torch.Tensor) -> torch.Tensor:
-        if self.dtype != 'uint8':
+    @staticmethod
+    def _decode(stored: torch.Tensor,
+                ranges: Optional[torch.Tensor]) -> torch.Tensor:
+        if ranges is None:
             return stored.float()
-        return (stored.float() - self._mean.to(
-            stored.device)) / self._std.to(stored.device)
+        shape = (*ranges.shape[:2], *[1] * (stored.dim() - 2))
+        return stored.float() * ranges[..., 1].view(shape) + \
+            ranges[..., 0].view(shape)
 
     def _make_sample_rng(self, state: Optional[torch.Tensor] = None) -> None:
         """A generator on the storage's device (none on the CPU, where the
@@ -200,9 +209,18 @@ class ReplayMemory(nn.Module):
             self._sample_rng.set_state(state.cpu())
 
     def _allocate(self, sample_shape, logit_shape, sample_dtype) -> None:
+        if sample_dtype == torch.uint8 and len(sample_shape) < 2:
+            raise ValueError(
+                'ReplayMemory(dtype=\'uint8\') stores samples of shape '
+                f'(N, C, ...), got per-sample shape {tuple(sample_shape)}; '
+                "use dtype='float16'.")
         self._samples = torch.empty((self.capacity, *sample_shape),
                                     dtype=sample_dtype,
                                     device=self.device)
+        self._ranges = None if sample_dtype != torch.uint8 else torch.empty(
+            (self.capacity, sample_shape[0], 2),
+            dtype=torch.float32,
+            device=self.device)
         self._logits = None if logit_shape is None else torch.empty(
             (self.capacity, *logit_shape),
             dtype=torch.float32,
@@ -250,7 +268,10 @@ class ReplayMemory(nn.Module):
             self._size = max(self._size, int(slots.max()) + 1)
             slots = slots.to(self.device)
             keep_dev = keep.to(samples.device)
-            self._samples[slots] = self._encode(samples[keep_dev])
+            codes, ranges = self._encode(samples[keep_dev])
+            self._samples[slots] = codes
+            if ranges is not None:
+                self._ranges[slots] = ranges
             if self._logits is not None:
                 self._logits[slots] = logits.detach()[keep_dev].to(
                     self.device, torch.float32)
@@ -273,7 +294,8 @@ class ReplayMemory(nn.Module):
         rng = self._sample_rng or self._rng
         index = torch.randint(
             self._size, (num, ), generator=rng, device=rng.device)
-        samples = self._decode(self._samples[index])
+        samples = self._decode(self._samples[index],
+                               self._stored_ranges(index))
         logits = None if self._logits is None else self._logits[index]
         if device is not None:
             samples = samples.to(device, non_blocking=True)
@@ -289,7 +311,8 @@ class ReplayMemory(nn.Module):
             return torch.empty(0), None
         logits = None if self._logits is None else \
             self._logits[:self._size]
-        return self._decode(self._samples[:self._size]), logits
+        return self._decode(self._samples[:self._size],
+                            self._stored_ranges(slice(self._size))), logits
 
     @torch.no_grad()
     def peek(self, num: int) -> torch.Tensor:
@@ -297,7 +320,12 @@ class ReplayMemory(nn.Module):
         random state (for pictures and inspection)."""
         if self._samples is None:
             return torch.empty(0)
-        return self._decode(self._samples[:min(num, self._size)])
+        num = min(num, self._size)
+        return self._decode(self._samples[:num],
+                            self._stored_ranges(slice(num)))
+
+    def _stored_ranges(self, index) -> Optional[torch.Tensor]:
+        return None if self._ranges is None else self._ranges[index]
 
     # checkpointing: tensors only, so that checkpoints load with
     # torch.load(weights_only=True) ------------------------------------
@@ -316,6 +344,9 @@ class ReplayMemory(nn.Module):
         destination[prefix + 'sample_rng_state'] = empty.to(
             torch.uint8) if self._sample_rng is None else \
             self._sample_rng.get_state()
+        if self.dtype == 'uint8':
+            destination[prefix + _RANGES_KEY] = empty if \
+                self._ranges is None else self._ranges[:size].clone()
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,
                               strict, missing_keys, unexpected_keys,
@@ -340,11 +371,20 @@ class ReplayMemory(nn.Module):
                 f'{samples.dtype}, this run is configured with '
                 f'model.memory.dtype={self.dtype!r}. Resume with the '
                 'configuration of the saved run.')
+        ranges = state_dict.get(prefix + _RANGES_KEY)
+        if size and self.dtype == 'uint8' and ranges is None:
+            raise ValueError(
+                'The checkpoint holds a uint8 replay memory without '
+                f'{prefix}{_RANGES_KEY}: an mmdfkd before 2026-11-30 wrote '
+                "it, quantised to the data's pixel range, which this "
+                'version no longer reads. Start that run again, or resume '
+                'it with the mmdfkd that wrote it.')
         self._size, self._seen, self._updates = size, seen, updates
         # mmengine maps a resumed checkpoint to the training device; random
         # states must be host tensors
         self._rng.set_state(state['rng_state'].cpu())
-        self._samples = self._logits = self._sample_rng = None
+        self._samples = self._logits = self._ranges = None
+        self._sample_rng = None
         if size:
             if self.device is None:
                 self.device = samples.device
@@ -355,6 +395,8 @@ class ReplayMemory(nn.Module):
             self._samples[:size] = samples.to(self.device)
             if self._logits is not None:
                 self._logits[:size] = logits.to(self.device)
+            if self._ranges is not None:
+                self._ranges[:size] = ranges.to(self.device)
             self._make_sample_rng(state['sample_rng_state'])
         if get_rank() > 0:
             # every rank restored rank 0's memory: branch off

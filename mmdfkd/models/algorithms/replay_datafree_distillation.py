@@ -170,13 +170,12 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
 
         self.memory: Optional[ReplayMemory] = None
         if memory is not None:
-            self.memory = MODELS.build(
-                memory, default_args=self._normalisation())
+            self.memory = MODELS.build(memory)
         self.holdout: Optional[ReplayMemory] = None
         if holdout is not None:
             # its own seed: its draws must not mirror the memory's
             self.holdout = MODELS.build(
-                holdout, default_args=dict(self._normalisation(), seed=1))
+                holdout, default_args=dict(seed=1))
             if not self.holdout.store_logits:
                 raise ValueError('model.holdout.store_logits must be True: '
                                  'the held-out set is scored against the '
@@ -201,15 +200,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         super().train(mode)
         self.teacher.eval()  # frozen: BN keeps its running statistics
         return self
-
-    def _normalisation(self) -> dict:
-        """The data preprocessor's mean and std (for a uint8 memory)."""
-        preprocessor = self.data_preprocessor
-        mean = getattr(preprocessor, 'mean', None)
-        std = getattr(preprocessor, 'std', None)
-        if mean is None or std is None:
-            return {}
-        return dict(mean=mean.flatten().tolist(), std=std.flatten().tolist())
 
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
