@@ -62,6 +62,19 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     assert 0 <= metrics['datafree/agreement'] <= 100
     assert metrics['datafree/bn_gap'] >= 0
 
+    # the memory replays samples the teacher still answers as stored
+    out = str(tmp_path / 'fidelity.json')
+    _run([sys.executable, 'tools/analysis_tools/memory_fidelity.py', TINY,
+          osp.join(work, 'iter_20.pth'), '--out', out])
+    with open(out) as f:
+        report = json.load(f)
+    assert report['samples'] == 48
+    rows = report['encodings']
+    assert rows['as stored (float16)']['agreement'] >= 95
+    assert rows['as stored (float16)']['kl'] < 1e-3
+    assert rows['uint8, per-sample range']['agreement'] >= 90
+    assert 0 <= report['below_pixel_0'] <= 100
+
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path,
                                                        fmnist_root):
