@@ -74,6 +74,7 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     assert rows['as stored (float16)']['kl'] < 1e-3
     assert rows['uint8, per-sample range']['agreement'] >= 90
     assert 0 <= report['below_pixel_0'] <= 100
+    assert report['memory_bn_gap'] > 0 and report['holdout_bn_gap'] > 0
 
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path,

@@ -6,7 +6,9 @@ replay needs no teacher forward; that is only right if the sample that comes
 back out is one the teacher still answers the same way. For the memory in
 CHECKPOINT this prints, for the samples as stored and as each uint8 encoding
 would return them, how often the teacher's class on them equals that of
-their stored logits and the KL divergence from the stored answer:
+their stored logits and the KL divergence from the stored answer (and
+how far the stored samples, and the held-out ones, are from the teacher's
+BatchNorm statistics: ``datafree/bn_gap`` of each set):
 
 - ``uint8, per-sample range``: what ``model.memory.dtype='uint8'`` does;
 - ``uint8, data pixel range``: quantising to the data's 0..255 range (from
@@ -29,6 +31,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 import mmdfkd  # noqa: F401  (registers the modules, safe checkpoint loading)
+from mmdfkd.models.utils import bn_statistics_gap
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
 
@@ -88,6 +91,14 @@ def fidelity(model, batch_size=256):
         rows['uint8, per-sample range'] = agreement(
             teacher, per_sample_uint8(samples), logits, batch_size)
     report = dict(samples=len(samples), encodings=rows)
+    for name, store in (('memory', memory),
+                        ('holdout', getattr(model, 'holdout', None))):
+        if store is not None and len(store):
+            stored = store.contents()[0]
+            report[f'{name}_bn_gap'] = bn_statistics_gap(teacher, [
+                stored[i:i + batch_size]
+                for i in range(0, len(stored), batch_size)
+            ])
     mean = getattr(model.data_preprocessor, 'mean', None)
     std = getattr(model.data_preprocessor, 'std', None)
     if mean is not None and std is not None and samples.dim() == 4:
@@ -116,6 +127,10 @@ def main(argv=None):
         print(f'values outside the data pixel range: '
               f'{report["below_pixel_0"]:.1f} % below 0, '
               f'{report["above_pixel_255"]:.1f} % above 255')
+    for name in ('memory', 'holdout'):
+        if report.get(f'{name}_bn_gap') is not None:
+            print(f'BN-statistics gap of the {name} samples: '
+                  f'{report[f"{name}_bn_gap"]:.4f}')
     print(f'{"replayed as":<36} {"same class %":>12} {"KL":>8}')
     for name, row in report['encodings'].items():
         print(f'{name:<36} {row["agreement"]:>12.2f} {row["kl"]:>8.4f}')
