@@ -185,14 +185,15 @@ class ReplayMemory(nn.Module):
         return codes.to(self.device), torch.stack(
             (low, step), dim=2).to(self.device)
 
-    @staticmethod
-    def _decode(stored: torch.Tensor,
-                ranges: Optional[torch.Tensor]) -> torch.Tensor:
-        if ranges is None:
-            return stored.float()
+    def _read(self, index) -> torch.Tensor:
+        """The stored samples at ``index`` (a tensor or a slice), as
+        float32."""
+        stored = self._samples[index].float()
+        if self._ranges is None:
+            return stored
+        ranges = self._ranges[index]
         shape = (*ranges.shape[:2], *[1] * (stored.dim() - 2))
-        return stored.float() * ranges[..., 1].view(shape) + \
-            ranges[..., 0].view(shape)
+        return stored * ranges[..., 1].view(shape) + ranges[..., 0].view(shape)
 
     def _make_sample_rng(self, state: Optional[torch.Tensor] = None) -> None:
         """A generator on the storage's device (none on the CPU, where the
@@ -294,8 +295,7 @@ class ReplayMemory(nn.Module):
         rng = self._sample_rng or self._rng
         index = torch.randint(
             self._size, (num, ), generator=rng, device=rng.device)
-        samples = self._decode(self._samples[index],
-                               self._stored_ranges(index))
+        samples = self._read(index)
         logits = None if self._logits is None else self._logits[index]
         if device is not None:
             samples = samples.to(device, non_blocking=True)
@@ -311,8 +311,7 @@ class ReplayMemory(nn.Module):
             return torch.empty(0), None
         logits = None if self._logits is None else \
             self._logits[:self._size]
-        return self._decode(self._samples[:self._size],
-                            self._stored_ranges(slice(self._size))), logits
+        return self._read(slice(self._size)), logits
 
     @torch.no_grad()
     def peek(self, num: int) -> torch.Tensor:
@@ -320,12 +319,7 @@ class ReplayMemory(nn.Module):
         random state (for pictures and inspection)."""
         if self._samples is None:
             return torch.empty(0)
-        num = min(num, self._size)
-        return self._decode(self._samples[:num],
-                            self._stored_ranges(slice(num)))
-
-    def _stored_ranges(self, index) -> Optional[torch.Tensor]:
-        return None if self._ranges is None else self._ranges[index]
+        return self._read(slice(min(num, self._size)))
 
     # checkpointing: tensors only, so that checkpoints load with
     # torch.load(weights_only=True) ------------------------------------

@@ -50,8 +50,8 @@ def agreement(teacher, samples, logits, batch_size):
     """Share of ``samples`` on which the teacher's class is that of
     ``logits`` (%), and the mean KL(stored || teacher now)."""
     now = torch.cat([
-        teacher(samples[i:i + batch_size], mode='tensor')
-        for i in range(0, len(samples), batch_size)
+        teacher(batch, mode='tensor')
+        for batch in samples.split(batch_size)
     ])
     same = (now.argmax(1) == logits.argmax(1)).float().mean().item()
     kl = F.kl_div(now.log_softmax(1), logits.log_softmax(1),
@@ -95,10 +95,8 @@ def fidelity(model, batch_size=256):
                         ('holdout', getattr(model, 'holdout', None))):
         if store is not None and len(store):
             stored = store.contents()[0]
-            report[f'{name}_bn_gap'] = bn_statistics_gap(teacher, [
-                stored[i:i + batch_size]
-                for i in range(0, len(stored), batch_size)
-            ])
+            report[f'{name}_bn_gap'] = bn_statistics_gap(
+                teacher, stored.split(batch_size))
     mean = getattr(model.data_preprocessor, 'mean', None)
     std = getattr(model.data_preprocessor, 'std', None)
     if mean is not None and std is not None and samples.dim() == 4:
