@@ -101,3 +101,15 @@ def test_runs_of_other_trainings_of_the_teacher_recipe(benchmark):
     # ours 89.5 on average against (93.0 + 91.5) / 2 - 3 = 89.25
     assert _line(lines, '- ours final >= teacher − 3 (89.25)').endswith(
         'met')
+
+
+def test_plateau_line_keeps_method_names_apart(benchmark):
+    """Method names may hold a comma ('ours, FIFO memory'): the lists of
+    plateaued and not plateaued methods must still read unambiguously."""
+    runs = _runs(ours=([90.0, 91.0], None), dafl=([80.0, 81.0], None))
+    runs['ours, FIFO memory'] = [dict(r, plateau_gap=2.0)
+                                 for r in runs['ours']]
+    runs['ours'] = [dict(r, plateau_gap=1.0) for r in runs['ours']]
+    line = _line(_claims(benchmark, runs), '- plateaued')
+    assert line.endswith(
+        ': MMRazor DAFL. Not: ours; ours, FIFO memory'), line

@@ -323,9 +323,10 @@ def claims(runs, table):
                  + (f' (never reached: {", ".join(never)})' if never else ''))
     flat = [m for m in table if table[m]['plateau_gap'] is not None
             and table[m]['plateau_gap'] <= PLATEAU]
+    # '; ' between names: some hold a comma ('ours, FIFO memory')
     lines.append(f'- plateaued (gap <= {PLATEAU}, mean over seeds): '
-                 f'{", ".join(flat) or "none"}; not: '
-                 f'{", ".join(m for m in table if m not in flat) or "none"}')
+                 f'{"; ".join(flat) or "none"}. Not: '
+                 f'{"; ".join(m for m in table if m not in flat) or "none"}')
     return lines
 
 
