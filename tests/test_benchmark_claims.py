@@ -2,6 +2,7 @@
 """The verdicts tools/benchmark.py writes into results.md."""
 import importlib.util
 import os.path as osp
+import shlex
 
 import pytest
 
@@ -113,3 +114,9 @@ def test_plateau_line_keeps_method_names_apart(benchmark):
     line = _line(_claims(benchmark, runs), '- plateaued')
     assert line.endswith(
         ': MMRazor DAFL. Not: ours; ours, FIFO memory'), line
+
+
+def test_recorded_command_can_be_typed_again(benchmark):
+    argv = ['tools/benchmark.py', '--split', 'val', '--methods', 'ours',
+            'ours, FIFO memory']
+    assert shlex.split(benchmark.command_line(argv)) == ['python'] + argv

@@ -26,6 +26,7 @@ import json
 import os
 import os.path as osp
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -566,6 +567,12 @@ def teacher_mean(results):
     return statistics.mean(r['teacher_accuracy'] for r in results)
 
 
+def command_line(argv):
+    """The command as one could type it again (a method name holds spaces
+    and a comma: 'ours, FIFO memory')."""
+    return shlex.join(['python'] + argv)
+
+
 def write_outputs(args, runs_dir, settings, final):
     """Summaries of every finished run of these settings (after every run,
     so an interrupted benchmark keeps what it measured)."""
@@ -594,7 +601,7 @@ def write_outputs(args, runs_dir, settings, final):
         machine=f'{platform.machine()}, {os.cpu_count()} CPU cores, no GPU'
         if not _has_gpu() else f'{platform.machine()} with GPU',
         date=datetime.date.today().isoformat(),
-        command=' '.join(['python'] + sys.argv),
+        command=command_line(sys.argv),
         jobs=None if args.report_only else args.jobs,
         complete=final and planned,
         teacher_weights_sha256=args.teacher_weights_sha256,
