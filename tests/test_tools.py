@@ -131,16 +131,20 @@ def test_two_process_ddp_on_cpu(tmp_path):
     assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
 
 
-def test_mmrazor_dfad_runs_single_process(tmp_path, fmnist_root):
+@pytest.mark.parametrize('flags', [[], ['--amp', '--channels-last']])
+def test_mmrazor_dfad_runs_single_process(flags, tmp_path, fmnist_root):
     teacher = MODELS.build(tiny_classifier(1, 10, width=8))
     ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
     work = str(tmp_path / 'dfad')
-    log = _train('tests/data/tiny_mmrazor_dfad_fmnist.py', work,
-                 *_data(fmnist_root),
-                 f'model.teachers.teacher.ckpt_path={ckpt}')
+    log = _run([sys.executable, 'tools/train.py',
+                'tests/data/tiny_mmrazor_dfad_fmnist.py', '--work-dir', work,
+                *flags, '--cfg-options', *_data(fmnist_root),
+                f'model.teachers.teacher.ckpt_path={ckpt}'])
     assert 'Iter(train) [4/4]' in log  # logger interval 2 in that config
     assert 'distill.loss' in log and 'generator.loss' in log
     assert 'accuracy/top1' in log
+    if flags:
+        assert 'FastPathHook: ' in log and ', channels_last, eager' in log
 
 
 @pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
@@ -210,12 +214,31 @@ def test_missing_data_stops_before_the_runner_and_creates_nothing(tmp_path):
     assert not osp.exists(root)
 
 
-def test_amp_on_cpu_says_it_needs_a_gpu(tmp_path):
+def test_fast_path_resumes_a_float32_run_and_back(tmp_path, fmnist_root):
+    """A float32 NCHW run resumed with --amp --channels-last (and that one
+    resumed without them) goes on from its checkpoint, and says which path
+    it used."""
     if torch.cuda.is_available():
-        pytest.skip('this machine has a GPU: --amp is valid here')
-    out = _fails([sys.executable, 'tools/train.py', TINY, '--amp',
-                  '--work-dir', str(tmp_path / 'w')])
-    assert 'error: --amp needs a GPU' in out and 'Traceback' not in out
+        pytest.skip('checks the CPU path')
+    from mmdfkd.utils.cpu_features import cpu_has_native_bf16
+    precision = 'bfloat16' if cpu_has_native_bf16() else 'float32'
+    work = str(tmp_path / 'run')
+    opts = [*_data(fmnist_root), 'default_hooks.checkpoint.interval=2',
+            'train_cfg.val_interval=2']
+    _train(TINY, work, *opts, 'train_cfg.max_iters=2')
+    log = _run([sys.executable, 'tools/train.py', TINY, '--work-dir', work,
+                '--resume', '--amp', '--channels-last', '--cfg-options',
+                *opts, 'train_cfg.max_iters=4'])
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert f'FastPathHook: {precision}, channels_last, eager' in log
+    if precision == 'float32':
+        assert 'no native bfloat16' in log
+    log = _train(TINY, work, *opts, 'train_cfg.max_iters=6', resume=True)
+    assert 'resumed epoch: 0, iter: 4' in log
+    ckpt = _load(osp.join(work, 'iter_6.pth'))
+    assert ckpt['meta']['iter'] == 6
+    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
+               if torch.is_tensor(v) and v.is_floating_point())
 
 
 EXPORT_CHECK = '''

@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import end_distributed, prepare_cpu_distributed
 from mmdfkd.datasets import check_data_files
-from mmdfkd.engine import use_datafree_validation
+from mmdfkd.engine import use_datafree_validation, use_fast_path
 from mmdfkd.utils import keep_freed_memory
 
 
@@ -26,7 +26,20 @@ def parse_args():
         help='resume from the given checkpoint; without a path, from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision training')
+        '--amp',
+        action='store_true',
+        help='mixed precision: float16 on a GPU, bfloat16 on a CPU that '
+        'supports it (float32 on one that does not)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='run student, teacher and generator in channels_last '
+        '(mmdfkd.FastPathHook)')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile student, teacher and generator, each on its '
+        'own (mmdfkd.FastPathHook)')
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='scale lr by batch size')
     parser.add_argument(
@@ -48,26 +61,6 @@ def parse_args():
     return args
 
 
-def enable_amp(cfg: Config) -> None:
-    from mmengine.device import get_device
-    if get_device() == 'cpu':
-        # mmengine's AmpOptimWrapper asserts a GPU/NPU/MLU/MUSA device
-        raise SystemExit(
-            'error: --amp needs a GPU (mmengine\'s AmpOptimWrapper runs '
-            'float16 autocast with loss scaling on CUDA/NPU/MLU/MUSA '
-            'devices only); this machine has none. Train without --amp.')
-    optim_wrapper = cfg.optim_wrapper
-    if 'constructor' in optim_wrapper and 'type' not in optim_wrapper:
-        # SeparateOptimWrapperConstructor: one wrapper per sub-module
-        wrappers = [v for v in optim_wrapper.values() if isinstance(v, dict)]
-    else:
-        wrappers = [optim_wrapper]
-    for wrapper in wrappers:
-        if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
-            wrapper['type'] = 'AmpOptimWrapper'
-            wrapper.setdefault('loss_scale', 'dynamic')
-
-
 def build_config(args) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -78,8 +71,11 @@ def build_config(args) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        enable_amp(cfg)
+    use_fast_path(
+        cfg,
+        amp=True if args.amp else None,
+        channels_last=True if args.channels_last else None,
+        compile=True if args.compile else None)
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     if args.resume == 'auto':

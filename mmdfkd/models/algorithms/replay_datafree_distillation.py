@@ -454,23 +454,26 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         """One student update; returns its log and its fresh batch with the
         teacher logits (None when the step was skipped)."""
         replay = self.memory is not None and len(self.memory) > 0
-        with torch.no_grad():
-            images = self.generator(self._sample_latent(batch_size))
-            if replay:
-                mem_images, mem_logits = self.memory.sample(
-                    self.memory.replay_size(batch_size), images.device)
-            if replay and mem_logits is None:
-                # One teacher call for fresh and replayed samples.
-                t_all = self.teacher(
-                    torch.cat([images, mem_images]), mode='tensor')
-                t_logits, mem_logits = t_all[:batch_size], t_all[batch_size:]
-            else:
-                t_logits = self.teacher(images, mode='tensor')
-        # checked before the student's forward, which would otherwise put
-        # the non-finite values into its BatchNorm statistics
-        if not torch.isfinite(t_logits).all():
-            return self._skip('generator output'), None
+        # one optimizer context for the whole step, so that mixed precision
+        # (mmdfkd.AmpOptimWrapper) covers the teacher's forward too
         with optim.optim_context(self.student):
+            with torch.no_grad():
+                images = self.generator(self._sample_latent(batch_size))
+                if replay:
+                    mem_images, mem_logits = self.memory.sample(
+                        self.memory.replay_size(batch_size), images.device)
+                if replay and mem_logits is None:
+                    # One teacher call for fresh and replayed samples.
+                    t_all = self.teacher(
+                        torch.cat([images, mem_images]), mode='tensor')
+                    t_logits = t_all[:batch_size]
+                    mem_logits = t_all[batch_size:]
+                else:
+                    t_logits = self.teacher(images, mode='tensor')
+            # checked before the student's forward, which would otherwise
+            # put the non-finite values into its BatchNorm statistics
+            if not torch.isfinite(t_logits).all():
+                return self._skip('generator output'), None
             inputs = torch.cat([images, mem_images]) if replay else images
             s_logits = self.student(inputs, mode='tensor')
             losses = dict(

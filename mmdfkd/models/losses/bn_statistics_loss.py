@@ -76,7 +76,9 @@ class BNStatisticsLoss(nn.Module):
 
     def _term(self, layer: _BatchNorm, inputs: torch.Tensor) -> torch.Tensor:
         dims = [0] + list(range(2, inputs.dim()))
-        var, mean = torch.var_mean(inputs, dim=dims, unbiased=False)
+        # in float32 under bfloat16/float16 autocast too: the statistics
+        # are compared with float32 running statistics
+        var, mean = torch.var_mean(inputs.float(), dim=dims, unbiased=False)
         if self.norm == 'l2':
             return (torch.norm(layer.running_var - var, 2) +
                     torch.norm(layer.running_mean - mean, 2))

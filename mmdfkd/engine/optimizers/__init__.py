@@ -1,0 +1,4 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+from .amp_optim_wrapper import AmpOptimWrapper
+
+__all__ = ['AmpOptimWrapper']
