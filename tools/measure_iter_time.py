@@ -1,13 +1,18 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-"""Per-iteration time of the distiller with and without the replay memory,
-with and without cached teacher logits, of the same step written as a bare
-PyTorch loop (no mmengine runner, algorithm or optimizer wrappers), and of
-MMRazor's DFAD, side by side in one process on the same models and batch.
+"""Per-iteration time of the data-free distillers on every path, side by
+side in one process on the same models and batch: the step of ours written
+as a bare eager float32 PyTorch loop (no mmengine runner, algorithm or
+optimizer wrappers: the reference), ours as its config ships, ours in
+float32 NCHW eager, with each speed option (bfloat16 autocast,
+channels_last, torch.compile) and bfloat16 + channels_last, ours without
+memory, and MMRazor's DFAD and DAFL as their configs ship.
 
 Variants run round-robin, a few iterations each per round, so that drifts
-of the machine hit all of them alike; the table gives the median.
+of the machine hit all of them alike; the table gives the median. Compare
+times only within one run: the CPU differs between machines.
 
-    python tools/measure_iter_time.py [--rounds 5] [--iters 3]
+    python tools/measure_iter_time.py --threads 1
+    python tools/measure_iter_time.py --threads 2 [--rounds 5] [--iters 3]
 """
 import argparse
 import statistics
@@ -20,11 +25,16 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
-from mmdfkd.registry import MODELS
+from mmdfkd.engine import use_fast_path
+from mmdfkd.registry import HOOKS, MODELS
 from mmdfkd.utils import keep_freed_memory
+from mmdfkd.utils.cpu_features import cpu_has_native_bf16, cpu_name
 
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 DFAD = 'configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py'
+DAFL = 'configs/baselines/dafl/fmnist_resnet18w16_resnet18w8.py'
+BARE = 'bare loop, eager float32 (reference)'
+DFAD_NAME = 'MMRazor DFAD as shipped'
 
 
 def parse_args():
@@ -33,18 +43,30 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=3,
                         help='iterations per variant per round')
     parser.add_argument('--batch-size', type=int, default=None)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch threads (default: torch\'s own)')
+    parser.add_argument('--variants', nargs='+', default=None,
+                        help='names (or unique prefixes) of the variants to '
+                        'time; default: all')
     return parser.parse_args()
 
 
-def build(path, batch_size, options=None, bare=False):
+def build(path, batch_size, options=None, bare=False, **fast_path):
+    """A variant: the model, its optimizer wrapper and a batch. ``fast_path``
+    (amp, channels_last, compile) as :func:`mmdfkd.engine.use_fast_path`;
+    the config's own settings where not given."""
     cfg = Config.fromfile(path)
     if options:
         cfg.merge_from_dict(options)
+    use_fast_path(cfg, **fast_path)
     # timing does not depend on the weights
     cfg.model.teachers.teacher.pop('ckpt_path', None)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
         optim = build_optim_wrapper(model, cfg.optim_wrapper)
+        for hook in cfg.get('custom_hooks') or []:
+            if hook['type'] in ('mmdfkd.FastPathHook', 'FastPathHook'):
+                HOOKS.build(hook).apply(model)
     batch_size = batch_size or cfg.train_dataloader.batch_size
     if bare:
         model, optim = BareStep(model, cfg), None
@@ -148,27 +170,56 @@ def cfg_sample():
     return DataSample().set_gt_label(0)
 
 
+def variants(batch_size):
+    """name: a function that builds the variant."""
+    fp32 = dict(amp=False, channels_last=False, compile=False)
+    return {
+        BARE: lambda: build(OURS, batch_size, bare=True, **fp32),
+        'ours as shipped': lambda: build(OURS, batch_size),
+        'ours, float32 NCHW eager': lambda: build(OURS, batch_size, **fp32),
+        'ours, bfloat16': lambda: build(
+            OURS, batch_size, **dict(fp32, amp=True)),
+        'ours, channels_last': lambda: build(
+            OURS, batch_size, **dict(fp32, channels_last=True)),
+        'ours, compiled': lambda: build(
+            OURS, batch_size, **dict(fp32, compile=True)),
+        'ours, bfloat16 + channels_last': lambda: build(
+            OURS, batch_size, **dict(fp32, amp=True, channels_last=True)),
+        'ours, no memory, float32': lambda: build(
+            OURS, batch_size, {'model.memory': None}, **fp32),
+        DFAD_NAME: lambda: build(DFAD, batch_size),
+        'MMRazor DAFL as shipped': lambda: build(DAFL, batch_size),
+    }
+
+
+def select(names, wanted):
+    if not wanted:
+        return names
+    chosen = []
+    for want in wanted:
+        hits = [n for n in names if n == want] or \
+            [n for n in names if n.startswith(want)]
+        if len(hits) != 1:
+            raise SystemExit(f'error: --variants {want!r} matches {hits}; '
+                             f'choose among {names}')
+        chosen.append(hits[0])
+    return list(dict.fromkeys(chosen))
+
+
 def main():
     args = parse_args()
     keep_freed_memory()  # see mmdfkd/utils/allocator.py
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    variants = {
-        'ours, no memory':
-        build(OURS, args.batch_size, {'model.memory': None}),
-        'ours, memory, cached teacher logits':
-        build(OURS, args.batch_size),
-        'ours, memory, teacher re-run on replay':
-        build(OURS, args.batch_size, {'model.memory.store_logits': False}),
-        'bare PyTorch reference (memory, cached logits)':
-        build(OURS, args.batch_size, bare=True),
-        'MMRazor DFAD (same models, batch, 5 student steps)':
-        build(DFAD, args.batch_size),
-    }
+    builders = variants(args.batch_size)
+    names = select(list(builders), args.variants)
+    built = {name: builders[name]() for name in names}
 
     def step(model, optim, data):
         model.train_step(data, optim)
 
-    for model, optim, data in variants.values():  # warm-up; fill memories
+    for model, optim, data in built.values():  # warm-up; fill memories
         for _ in range(2):
             step(model, optim, data)
         memory = getattr(model, 'memory', None)
@@ -181,28 +232,30 @@ def main():
                 samples = model.generator(batch_size=256)
                 model._push(samples, model.teacher(samples, mode='tensor'),
                             num=len(samples))
+        for _ in range(2):  # compiled variants: the shapes with replay
+            step(model, optim, data)
 
-    times = {name: [] for name in variants}
+    times = {name: [] for name in built}
     for _ in range(args.rounds):
-        for name, variant in variants.items():
+        for name, variant in built.items():
             start = time.perf_counter()
             for _ in range(args.iters):
                 step(*variant)
             times[name].append((time.perf_counter() - start) / args.iters)
 
-    batch = len(next(iter(variants.values()))[2]['inputs'])
-    base = statistics.median(
-        times['bare PyTorch reference (memory, cached logits)'])
-    dfad = statistics.median(
-        times['MMRazor DFAD (same models, batch, 5 student steps)'])
+    batch = len(next(iter(built.values()))[2]['inputs'])
+    medians = {name: statistics.median(v) for name, v in times.items()}
+    base, dfad = medians.get(BARE), medians.get(DFAD_NAME)
     print(f'\nPer-iteration time, batch {batch}, {torch.get_num_threads()} '
-          f'threads, median of {args.rounds} rounds x {args.iters} iters')
-    print(f'{"variant":<52} {"s/iter":>8} {"vs reference":>13} '
+          f'thread(s), median of {args.rounds} rounds x {args.iters} iters; '
+          f'CPU: {cpu_name()}, native bfloat16: '
+          f'{"yes" if cpu_has_native_bf16() else "no"}')
+    print(f'{"variant":<40} {"s/iter":>8} {"vs bare fp32":>13} '
           f'{"vs DFAD":>8}')
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(f'{name:<52} {median:8.3f} {median / base:12.2f}x '
-              f'{median / dfad:7.2f}x')
+    for name, median in medians.items():
+        vs_base = f'{median / base:12.2f}x' if base else f'{"-":>13}'
+        vs_dfad = f'{median / dfad:7.2f}x' if dfad else f'{"-":>8}'
+        print(f'{name:<40} {median:8.3f} {vs_base} {vs_dfad}')
 
 
 if __name__ == '__main__':
