@@ -36,7 +36,7 @@ import time
 TEACHER_CFG = 'configs/teachers/fmnist_resnet18_w16_e20.py'
 TEACHER_CKPT = 'checkpoints/fmnist_resnet18_w16_e20_teacher.pth'
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
-BASELINES = 'configs/baselines/{}/fmnist_resnet18w16_resnet18w8.py'
+BASELINES = 'configs/baselines/{0}/{0}_logits_resnet18w16_resnet18w8_fmnist.py'
 # name: (config, student steps per iteration, --cfg-options, seeds)
 METHODS = {
     'ours': (OURS, 5, {}, 3),

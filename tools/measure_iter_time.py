@@ -31,8 +31,8 @@ from mmdfkd.utils import keep_freed_memory
 from mmdfkd.utils.cpu_features import cpu_has_native_bf16, cpu_name
 
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
-DFAD = 'configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py'
-DAFL = 'configs/baselines/dafl/fmnist_resnet18w16_resnet18w8.py'
+DFAD = 'configs/baselines/dfad/dfad_logits_resnet18w16_resnet18w8_fmnist.py'
+DAFL = 'configs/baselines/dafl/dafl_logits_resnet18w16_resnet18w8_fmnist.py'
 BARE = 'bare loop, eager float32 (reference)'
 DFAD_NAME = 'MMRazor DFAD as shipped'
 

@@ -1,4 +1,8 @@
-# SVHN: ours (replay memory + BN-statistics constraint), ResNet-34 teacher -> ResNet-18 student.
-# Teacher: configs/teachers/svhn_resnet34.py; see the bases for every setting.
-_base_ = ['../_base_/datasets/svhn.py', '../_base_/methods/dfkd.py', '../_base_/schedules/dfad_25k.py']
-model = dict(teachers=dict(teacher=dict(ckpt_path='checkpoints/svhn_resnet34_teacher.pth')))
+# SVHN: ours (replay memory + BN-statistics constraint), ResNet-34
+# teacher -> ResNet-18 student. Teacher: configs/teachers/svhn_resnet34.py;
+# see the bases for every setting.
+_base_ = ['../_base_/datasets/svhn.py', '../_base_/methods/dfkd.py',
+          '../_base_/schedules/dfad_25k.py']
+model = dict(architecture=_base_.setup_student,
+             teachers=dict(teacher=_base_.setup_teacher),
+             generator=_base_.setup_generator)

@@ -2,7 +2,8 @@
 # single-process batch size. Makes the checkpoint that
 # configs/dfkd/cifar10_resnet34_resnet18.py expects:
 #   python tools/train.py configs/teachers/cifar10_resnet34.py
-#   mkdir -p checkpoints && cp $(cat work_dirs/cifar10_resnet34/last_checkpoint) \
+#   mkdir -p checkpoints && \
+#   cp $(cat work_dirs/cifar10_resnet34/last_checkpoint) \
 #       checkpoints/cifar10_resnet34_teacher.pth
 _base_ = [
     '../_base_/teacher_runtime.py',

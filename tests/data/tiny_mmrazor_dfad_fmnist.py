@@ -1,6 +1,9 @@
-# A tiny version of configs/baselines/dfad/fmnist_resnet34_resnet18.py for
+# A tiny version of
+# configs/baselines/dfad/dfad_logits_resnet34_resnet18_fmnist.py for
 # tests: MMRazor's DataFreeDistillation with narrow models.
-_base_ = ['../../configs/baselines/dfad/fmnist_resnet34_resnet18.py']
+_base_ = [
+    '../../configs/baselines/dfad/dfad_logits_resnet34_resnet18_fmnist.py'
+]
 
 model = dict(
     architecture=dict(

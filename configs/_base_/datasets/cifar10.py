@@ -1,4 +1,5 @@
-# CIFAR-10: what the data set decides. Normalisation: mmpretrain's cifar10_bs16 base.
+# CIFAR-10: what the data set decides. Normalisation: mmpretrain's
+# cifar10_bs16 base.
 # The real test split is for validation and testing only.
 data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',
@@ -18,3 +19,8 @@ val_dataloader = dict(
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
+# What the data set decides of the paper setups' models (ResNet-34
+# teacher -> ResNet-18 student); their configs read these via `_base_.`.
+setup_student = dict()
+setup_teacher = dict(ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')
+setup_generator = dict(img_size=32, out_channels=3)

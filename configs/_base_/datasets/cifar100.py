@@ -9,3 +9,7 @@ data_preprocessor = dict(
 val_dataloader = dict(
     dataset=dict(type='mmpretrain.CIFAR100', data_root='data/cifar100'))
 test_dataloader = val_dataloader
+setup_student = dict(head=dict(num_classes=100))
+setup_teacher = dict(
+    build_cfg=dict(head=dict(num_classes=100)),
+    ckpt_path='checkpoints/cifar100_resnet34_teacher.pth')

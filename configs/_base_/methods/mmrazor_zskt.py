@@ -1,7 +1,8 @@
 # MMRazor's ZSKT (configs/distill/mmcls/zskt in MMRazor 1.0.0) on the paper
 # setups' ResNet-34 -> ResNet-18 pair: MMRazor's DataFreeDistillation
 # (with the fix of mmdfkd.DataFreeDistillation), ZSKTGenerator, ATLoss and
-# KLDivergence. Adapted as the DFAD port (see mmrazor_dfad.py). MMRazor trains with 8x16 samples per step;
+# KLDivergence. Adapted as the DFAD port (see mmrazor_dfad.py). MMRazor
+# trains with 8x16 samples per step;
 # the ports share one batch size (256) for comparison.
 _base_ = ['../models/resnet34_resnet18.py', '../default_runtime.py']
 

@@ -14,8 +14,9 @@ from mmdfkd.registry import MODELS
 from mmdfkd.testing import tiny_classifier
 
 CONFIGS = {
-    'dfad': 'configs/baselines/dfad/fmnist_resnet18w16_resnet18w8.py',
-    'zskt': 'configs/baselines/zskt/fmnist_resnet18w16_resnet18w8.py',
+    algo: f'configs/baselines/{algo}/{algo}_logits_resnet18w16_resnet18w8_'
+    'fmnist.py'
+    for algo in ('dfad', 'zskt')
 }
 
 

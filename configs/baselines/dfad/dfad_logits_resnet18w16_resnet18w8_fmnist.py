@@ -1,0 +1,11 @@
+# Fashion-MNIST, small: MMRazor's DFAD on the pair of
+# configs/dfkd/fmnist_resnet18w16_resnet18w8.py, batch 64. MMRazor's
+# generators make 3 channels only: ours stands in, as in that config.
+_base_ = ['../../_base_/datasets/fmnist.py',
+          '../../_base_/methods/mmrazor_dfad.py',
+          '../../_base_/schedules/cosine_300.py',
+          '../../_base_/models/resnet18w16_resnet18w8_fmnist.py']
+model = dict(architecture=_base_.fmnist_small_student,
+             teachers=dict(teacher=_base_.fmnist_small_teacher),
+             generator=dict(generator=_base_.fmnist_small_standin))
+train_dataloader = dict(batch_size=64)

@@ -1,0 +1,8 @@
+# CIFAR-10: MMRazor's DFAD, ResNet-34 teacher -> ResNet-18 student.
+# Teacher: configs/teachers/cifar10_resnet34.py; see the bases for every
+# setting.
+_base_ = ['../../_base_/datasets/cifar10.py',
+          '../../_base_/methods/mmrazor_dfad.py',
+          '../../_base_/schedules/dfad_25k.py']
+model = dict(architecture=_base_.setup_student,
+             teachers=dict(teacher=_base_.setup_teacher))
