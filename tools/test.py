@@ -9,10 +9,10 @@ from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import end_distributed, prepare_cpu_distributed
-from mmdfkd.datasets import check_data_files
-from mmdfkd.engine import use_datafree_validation
+from mmdfkd.engine import check_prerequisites, use_datafree_validation
 from mmdfkd.models.utils import checkpoint_mismatch, unwrap_model
 from mmdfkd.utils import keep_freed_memory
+from mmdfkd.utils.errors import RUN_ERRORS, ConfigError, user_errors
 
 
 def parse_args():
@@ -56,8 +56,8 @@ def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
     needed = {k: v for k, v in model.state_dict().items() if k in weights}
     problems = checkpoint_mismatch(needed, state, unexpected_too=False)
     if problems:
-        raise SystemExit(
-            f'error: {checkpoint} does not fit the model of {config}: '
+        raise ConfigError(
+            f'{checkpoint} does not fit the model of {config}: '
             f'{"; ".join(problems)}. It was saved by another model (e.g. '
             'the teacher checkpoint given for a distillation config): pass '
             'the checkpoint that this config\'s training wrote (work_dirs/'
@@ -67,27 +67,31 @@ def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
 def main():
     args = parse_args()
     keep_freed_memory()  # see mmdfkd/utils/allocator.py
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    with user_errors():
+        cfg = Config.fromfile(args.config)
+        cfg.launcher = args.launcher
+        if args.cfg_options is not None:
+            cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if (cfg.get('model') or {}).get('memory') is not None:
+        # testing needs no replay memory: one of another size in the
+        # checkpoint must not stop it
+        cfg.model.memory = None
     # test_dataloader=None: the data-free health signal is the test
     use_datafree_validation(cfg)
     if args.launcher != 'none':
         prepare_cpu_distributed(cfg)
-    try:
-        check_data_files(cfg, ['test_dataloader'])
-    except FileNotFoundError as err:
-        raise SystemExit(f'error: {err}')
-    runner = Runner.from_cfg(cfg)
-    check_checkpoint_fits(runner.model, args.checkpoint, args.config)
-    metrics = runner.test()
+    with user_errors(cfg=cfg):
+        check_prerequisites(cfg, ['test_dataloader'])
+        runner = Runner.from_cfg(cfg)
+        check_checkpoint_fits(runner.model, args.checkpoint, args.config)
+    with user_errors(RUN_ERRORS, cfg=cfg):
+        metrics = runner.test()
     end_distributed()
     if args.out:
         from mmengine.fileio import dump

@@ -9,9 +9,14 @@ from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import end_distributed, prepare_cpu_distributed
-from mmdfkd.datasets import check_data_files
-from mmdfkd.engine import use_datafree_validation, use_fast_path
+from mmdfkd.engine import (
+    check_prerequisites,
+    resolve_resume,
+    use_datafree_validation,
+    use_fast_path,
+)
 from mmdfkd.utils import keep_freed_memory
+from mmdfkd.utils.errors import RUN_ERRORS, user_errors
 
 
 def parse_args():
@@ -93,16 +98,18 @@ def build_config(args) -> Config:
 def main():
     args = parse_args()
     keep_freed_memory()  # see mmdfkd/utils/allocator.py
-    cfg = build_config(args)
+    with user_errors():
+        cfg = build_config(args)
     loaders = ['train_dataloader']
     if cfg.get('val_cfg') is not None:
         loaders.append('val_dataloader')
-    try:  # the test loader is built only by runner.test(), not here
-        check_data_files(cfg, loaders)
-    except FileNotFoundError as err:
-        raise SystemExit(f'error: {err}')
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    # the test loader is built only by runner.test(), not here
+    with user_errors(cfg=cfg):
+        check_prerequisites(cfg, loaders)
+        resolve_resume(cfg)
+        runner = Runner.from_cfg(cfg)
+    with user_errors(RUN_ERRORS, cfg=cfg):
+        runner.train()
     end_distributed()
 
 

@@ -47,16 +47,16 @@ def expected_files(dataset: dict) -> Optional[List[str]]:
     return None
 
 
-def check_data_files(cfg, loaders: Sequence[str] = (
-        'train_dataloader', 'val_dataloader', 'test_dataloader')) -> None:
-    """Raise ``FileNotFoundError`` naming the folder, the missing files and
-    how to get them, for each of ``loaders`` of ``cfg`` whose data set is
-    not on disk.
+def missing_data_files(cfg, loaders: Sequence[str] = (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')) -> List[str]:
+    """For each of ``loaders`` of ``cfg`` whose data set is not on disk, a
+    message naming the folder, the missing files and how to get them.
 
     Pass only the loaders the run will build: ``tools/train.py`` checks the
     training and validation loaders (mmengine builds the test loader only
     in ``runner.test()``), ``tools/test.py`` the test loader.
     """
+    problems = []
     for loader in loaders:
         dataset = (cfg.get(loader) or {}).get('dataset')
         while isinstance(dataset, dict) and isinstance(
@@ -74,9 +74,19 @@ def check_data_files(cfg, loaders: Sequence[str] = (
         name = str(dataset['type']).split('.')[-1]
         where = f'{root!r} does not exist' if not osp.isdir(root) else \
             f'{len(missing)} of its {len(files)} files are missing'
-        raise FileNotFoundError(
+        problems.append(
             f'{loader}: the {name} files are not under data_root={root!r} '
             f'({where}): expected {", ".join(missing)}. Get them with: '
             f'{_HOW[name].format(root=root or ".", files=", ".join(files))}; '
             f'or point the config at them with --cfg-options '
             f'{loader}.dataset.data_root=DIR.')
+    return problems
+
+
+def check_data_files(cfg, loaders: Sequence[str] = (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')) -> None:
+    """Raise ``FileNotFoundError`` with :func:`missing_data_files`'s
+    messages, if any."""
+    problems = missing_data_files(cfg, loaders)
+    if problems:
+        raise FileNotFoundError(' '.join(problems))

@@ -4,5 +4,9 @@ from .datafree_loops import (
     DataFreeValLoop,
     use_datafree_validation,
 )
+from .preflight import check_prerequisites, resolve_resume
 
-__all__ = ['DataFreeTestLoop', 'DataFreeValLoop', 'use_datafree_validation']
+__all__ = [
+    'DataFreeTestLoop', 'DataFreeValLoop', 'check_prerequisites',
+    'resolve_resume', 'use_datafree_validation'
+]

@@ -12,6 +12,7 @@ from mmrazor.models.utils import add_prefix
 
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
+from mmdfkd.utils.errors import TrainingDiverged
 
 from ..utils import (
     bn_statistics_gap,
@@ -404,7 +405,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             return
         self._skipped_iters += 1
         if self._skipped_iters >= self.max_skipped_iters:
-            raise RuntimeError(
+            raise TrainingDiverged(
                 f'Training diverged: every generator and student step of the '
                 f'last {self._skipped_iters} iterations was skipped for '
                 'non-finite values (see the warnings above). Lower the '

@@ -29,6 +29,19 @@ def _recipe_hint(ckpt_path: str) -> Optional[str]:
             'distilled student").')
 
 
+def missing_teacher(ckpt_path: str,
+                    name: str = 'teacher',
+                    hint: Optional[str] = None) -> str:
+    """The message for a teacher checkpoint that is not there: how to make
+    it (``hint``, or mmdfkd's recipe of that name) and how to point the run
+    at another one."""
+    hint = hint or _recipe_hint(ckpt_path)
+    how = f' {hint}' if hint else ''
+    return (f'Teacher checkpoint not found: {ckpt_path}.{how} Or point the '
+            f'run at an existing one with --cfg-options '
+            f'model.teachers.{name}.ckpt_path=PATH.')
+
+
 def checkpoint_mismatch(expected: Dict[str, torch.Tensor],
                         state: Dict[str, torch.Tensor],
                         unexpected_too: bool = True) -> List[str]:
@@ -67,11 +80,7 @@ def load_teacher_checkpoint(teacher: nn.Module,
     """
     where = f'model.teachers.{name}.ckpt_path'
     if not osp.isfile(ckpt_path):
-        hint = hint or _recipe_hint(ckpt_path)
-        how = f' {hint}' if hint else ''
-        raise FileNotFoundError(
-            f'Teacher checkpoint not found: {ckpt_path}.{how} Or point the '
-            f'run at an existing one with --cfg-options {where}=PATH.')
+        raise FileNotFoundError(missing_teacher(ckpt_path, name, hint))
     try:
         checkpoint = CheckpointLoader.load_checkpoint(
             ckpt_path, map_location='cpu')
