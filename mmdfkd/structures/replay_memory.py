@@ -47,8 +47,10 @@ class ReplayMemory(nn.Module):
         capacity (int): Maximum number of samples held (per rank).
         policy (dict | BaseMemoryPolicy): Which offered samples are kept,
             a registered policy: ``dict(type='mmdfkd.ReservoirPolicy')``
-            (uniform over the whole history) or
-            ``dict(type='mmdfkd.FIFOPolicy')`` (the newest samples).
+            (uniform over the whole history),
+            ``dict(type='mmdfkd.FIFOPolicy')`` (the newest samples) or
+            ``dict(type='mmdfkd.ClassBalancedPolicy')`` (an equal share per
+            teacher class).
             Defaults to the reservoir.
         push_per_iter (int, optional): How many of an iteration's fresh
             samples are offered; None offers the whole batch. Defaults to
@@ -263,8 +265,18 @@ class ReplayMemory(nn.Module):
         if self._logits is not None and logits is None:
             raise ValueError('ReplayMemory stores logits: push them with '
                              'the samples.')
+        labels = {}
+        if self.policy.needs_labels:
+            if logits is None or self._logits is None:
+                raise ValueError(
+                    f'model.memory.policy={type(self.policy).__name__} '
+                    'needs the teacher logits of the samples: keep '
+                    'model.memory.store_logits=True.')
+            labels = dict(
+                labels=logits.argmax(1).cpu(),
+                stored_labels=self._logits[:self._size].argmax(1).cpu())
         keep, slots = self.policy.select(num, self._seen, self.capacity,
-                                         self._rng)
+                                         self._rng, **labels)
         if keep.numel():
             self._size = max(self._size, int(slots.max()) + 1)
             slots = slots.to(self.device)

@@ -177,3 +177,59 @@ def test_empty_memory_state_round_trips():
     restored = ReplayMemory(8)
     restored.load_state_dict(state)
     assert len(restored) == 0 and restored.nbytes == 0
+
+
+def _skewed_stream(generator, num, num_classes=5, major=0.7):
+    """Samples whose teacher logits favour class 0 (``major`` of them)."""
+    labels = torch.where(
+        torch.rand(num, generator=generator) < major,
+        torch.zeros(num, dtype=torch.long),
+        torch.randint(1, num_classes, (num, ), generator=generator))
+    logits = torch.nn.functional.one_hot(labels, num_classes).float()
+    return torch.randn(num, 1, 2, 2, generator=generator), logits
+
+
+def _class_counts(memory, num_classes=5):
+    _, logits = memory.contents()
+    return torch.bincount(logits.argmax(1), minlength=num_classes)
+
+
+@pytest.mark.parametrize('policy,balanced', [
+    ('mmdfkd.ClassBalancedPolicy', True),
+    ('mmdfkd.ReservoirPolicy', False),
+])
+def test_class_balanced_policy_keeps_an_equal_share_per_class(
+        policy, balanced):
+    capacity, trials = 20, 50
+    spreads, majors = [], []
+    for seed in range(trials):
+        generator = torch.Generator().manual_seed(seed)
+        memory = ReplayMemory(capacity, policy=dict(type=policy),
+                              dtype='float32', seed=seed)
+        for _ in range(60):  # 480 samples, 70 % of class 0
+            memory.push(*_skewed_stream(generator, 8))
+        counts = _class_counts(memory)
+        assert counts.sum() == capacity
+        spreads.append(int(counts.max() - counts.min()))
+        majors.append(int(counts[0]))
+    if balanced:
+        # 20 slots, 5 classes: 4 each, every seed
+        assert max(spreads) <= 1 and sum(majors) / trials == \
+            pytest.approx(4, abs=0.5)
+    else:  # the reservoir keeps the stream's 70 %: about 14 of 20
+        assert sum(majors) / trials == pytest.approx(14, abs=1.5)
+
+
+def test_class_balanced_policy_renews_the_fullest_class_and_fills_first():
+    memory = ReplayMemory(6, policy=dict(type='mmdfkd.ClassBalancedPolicy'),
+                          dtype='float32')
+    samples, _ = _stream(0, 6)
+    memory.push(samples, torch.eye(2)[[0, 0, 0, 0, 0, 1]])
+    assert _stored_ids(memory) == list(range(6))  # all kept while not full
+    samples, _ = _stream(6, 2)
+    memory.push(samples, torch.eye(2)[[1, 1]])  # class 1 takes class 0 slots
+    assert _class_counts(memory, 2).tolist() == [3, 3]
+    assert {6, 7} <= set(_stored_ids(memory))
+    with pytest.raises(ValueError, match='store_logits=True'):
+        ReplayMemory(4, policy=dict(type='mmdfkd.ClassBalancedPolicy'),
+                     store_logits=False).push(*_stream(0, 2))

@@ -1,6 +1,6 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from abc import ABCMeta, abstractmethod
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 
@@ -14,12 +14,21 @@ class BaseMemoryPolicy(metaclass=ABCMeta):
     resumed run decides exactly as an uninterrupted one. To add a policy,
     subclass this in one new file and register it with
     ``@TASK_UTILS.register_module()`` from ``mmdfkd.registry``; configs then
-    name it in ``model.memory.policy``.
+    name it in ``model.memory.policy``. A policy that sets
+    ``needs_labels = True`` is also given the teacher's top-1 class of each
+    offered and each stored sample (the memory must store logits).
     """
 
+    needs_labels = False
+
     @abstractmethod
-    def select(self, num: int, num_seen: int, capacity: int,
-               generator: torch.Generator
+    def select(self,
+               num: int,
+               num_seen: int,
+               capacity: int,
+               generator: torch.Generator,
+               labels: Optional[torch.Tensor] = None,
+               stored_labels: Optional[torch.Tensor] = None
                ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Choose where ``num`` newly offered samples go.
 
@@ -29,6 +38,10 @@ class BaseMemoryPolicy(metaclass=ABCMeta):
             capacity (int): Slots of the memory.
             generator (torch.Generator): The memory's host random generator;
                 the only source of randomness a policy may use.
+            labels (torch.Tensor, optional): With ``needs_labels``: the
+                teacher's top-1 class of each offered sample (host int64).
+            stored_labels (torch.Tensor, optional): With ``needs_labels``:
+                that of each filled slot, in slot order.
 
         Returns:
             tuple: ``(keep, slots)``, two int64 host tensors of equal length:

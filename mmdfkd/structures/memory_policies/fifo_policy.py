@@ -14,7 +14,7 @@ class FIFOPolicy(BaseMemoryPolicy):
     re-implementation keeps the last 10 batches this way)."""
 
     def select(self, num: int, num_seen: int, capacity: int,
-               generator: torch.Generator
+               generator: torch.Generator, **kwargs
                ) -> Tuple[torch.Tensor, torch.Tensor]:
         keep = torch.arange(max(0, num - capacity), num)
         return keep, (num_seen + keep) % capacity

@@ -20,7 +20,7 @@ class ReservoirPolicy(BaseMemoryPolicy):
     """
 
     def select(self, num: int, num_seen: int, capacity: int,
-               generator: torch.Generator
+               generator: torch.Generator, **kwargs
                ) -> Tuple[torch.Tensor, torch.Tensor]:
         position = torch.arange(num_seen, num_seen + num)
         draw = (torch.rand(num, generator=generator, dtype=torch.float64) *
