@@ -1,0 +1,164 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""mmdfkd.ReplayMemoryHook: a replay memory for any data-free distiller."""
+import copy
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+from mmdfkd.engine import ReplayMemoryHook
+from mmdfkd.registry import MODELS
+from mmdfkd.testing import (
+    REPO,
+    free_port,
+    save_state_dict,
+    tiny_algorithm,
+    tiny_classifier,
+)
+from mmdfkd.utils.errors import ConfigError
+
+HOOKED = 'tests/data/tiny_dfkd_replay_hook_fmnist.py'
+HOOKED_DFAD = 'tests/data/tiny_mmrazor_dfad_replay_fmnist.py'
+MEMORY = dict(capacity=16, push_per_iter=4, replay_batch_size=4)
+
+
+def _setup():
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_algorithm())
+    model.init_weights()
+    model.train()
+    optim = OptimWrapperDict(
+        architecture=OptimWrapper(
+            torch.optim.SGD(model.student.parameters(), lr=0.1)),
+        generator=OptimWrapper(
+            torch.optim.Adam(model.generator.parameters(), lr=1e-2)))
+    return model, optim
+
+
+def _iterations(model, optim, hook, num, replay=True):
+    batch = dict(inputs=[torch.zeros(1)] * 6)
+    for _ in range(num):
+        hook.before_train_iter(None, 0)
+        model.train_step(batch, optim)
+        if replay:
+            hook.step(model, optim)
+        else:  # the memory is fed, the replay update left out
+            hook._recording = False
+            last, hook._last, hook._input = hook._last, None, None
+            hook.memory.update(*last)
+
+
+def test_replay_trains_the_student_on_cached_logits_only():
+    model, optim = _setup()
+    twin = copy.deepcopy((model, optim))
+    hook = ReplayMemoryHook(memory=MEMORY)
+    twin_hook = ReplayMemoryHook(memory=MEMORY)
+    memory = hook.attach(model)
+    twin_hook.attach(twin[0])
+    assert model.replay_memory is memory  # in the model's state dict
+    _iterations(model, optim, hook, 2)
+    assert len(memory) == 8 and hook.replay_updates == 1
+    # the stored samples are what the teacher saw, with its logits
+    images, logits = memory.contents()
+    with torch.no_grad():
+        assert torch.allclose(model.teacher(images, mode='tensor'), logits,
+                              atol=1e-2)
+    calls = []
+    handle = model.teacher.register_forward_hook(
+        lambda *args: calls.append(1))
+    before = [p.detach().clone() for p in model.student.parameters()]
+    hook.before_train_iter(None, 0)
+    hook._recording = False
+    hook._last = (images[:4], logits[:4])
+    log = hook.step(model, optim)
+    handle.remove()
+    assert not calls  # no teacher forward on replay
+    assert torch.isfinite(log['replay.loss']) and hook.replay_updates == 2
+    assert any(not torch.equal(p, b)
+               for p, b in zip(model.student.parameters(), before))
+    # the same iterations with the replay left out end elsewhere: a hook
+    # that skipped its replay would fail here
+    _iterations(*twin, twin_hook, 2, replay=False)
+    _iterations(model, optim, hook, 1)
+    _iterations(*twin, twin_hook, 1, replay=False)
+    assert any(not torch.equal(a, b) for a, b in zip(
+        model.student.parameters(), twin[0].student.parameters()))
+    assert 'replay_memory.counters' in model.state_dict()
+
+
+def test_a_model_with_its_own_memory_is_refused():
+    model = MODELS.build(tiny_algorithm(memory=dict(
+        type='mmdfkd.ReplayMemory', capacity=8)))
+    with pytest.raises(ConfigError, match='has its own replay memory'):
+        ReplayMemoryHook(memory=MEMORY).attach(model)
+    with pytest.raises(ConfigError, match='store_logits must stay True'):
+        ReplayMemoryHook(memory=dict(MEMORY, store_logits=False))
+
+
+def _run(cmd, env=None):
+    import os
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                            timeout=600, env={**os.environ, **(env or {})})
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    return out
+
+
+def _train(config, work, *options, resume=False):
+    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', str(work)]
+    return _run(cmd + (['--resume'] if resume else []) +
+                ['--cfg-options', *options])
+
+
+def _load(path):
+    return torch.load(path, map_location='cpu', weights_only=True)
+
+
+def test_hook_resumes_bit_for_bit(tmp_path, fmnist_root):
+    data = [f'val_dataloader.dataset.data_root={fmnist_root}',
+            'default_hooks.checkpoint.interval=4', 'train_cfg.val_interval=4']
+    straight, stopped = tmp_path / 'straight', tmp_path / 'stopped'
+    log = _train(HOOKED, straight, *data, 'train_cfg.max_iters=8')
+    assert 'replay.loss' in log and 'replay.memory_size' in log
+    _train(HOOKED, stopped, *data, 'train_cfg.max_iters=4')
+    _train(HOOKED, stopped, *data, 'train_cfg.max_iters=8', resume=True)
+    a = _load(straight / 'iter_8.pth')
+    b = _load(stopped / 'iter_8.pth')
+    assert a['state_dict']['replay_memory.counters'].tolist()[1:3] == \
+        [48, 64]  # full: 8 iterations x 8 offered
+    for key, value in a['state_dict'].items():
+        assert torch.equal(value, b['state_dict'][key]), key
+    state_a = a['optimizer']['architecture']['state']
+    state_b = b['optimizer']['architecture']['state']
+    for key in state_a:
+        assert torch.equal(state_a[key]['momentum_buffer'],
+                           state_b[key]['momentum_buffer'])
+
+
+def test_hook_gives_mmrazor_dfad_a_memory(tmp_path, fmnist_root):
+    teacher = MODELS.build(tiny_classifier(1, 10, width=8))
+    ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
+    log = _train(HOOKED_DFAD, tmp_path / 'dfad',
+                 f'val_dataloader.dataset.data_root={fmnist_root}',
+                 f'model.teachers.teacher.ckpt_path={ckpt}')
+    assert 'replay.loss' in log and 'distill.loss' in log
+    state = _load(osp.join(tmp_path, 'dfad', 'iter_4.pth'))['state_dict']
+    # 4 iterations x 8 samples offered, all kept (capacity 32)
+    assert state['replay_memory.counters'].tolist()[1:3] == [32, 32]
+
+
+def test_hook_under_two_process_ddp(tmp_path):
+    work = tmp_path / 'ddp'
+    log = _run(
+        ['bash', 'tools/dist_train.sh', HOOKED, '2', '--work-dir', str(work),
+         '--cfg-options', 'train_cfg.max_iters=4', 'val_cfg=None',
+         'val_dataloader=None', 'val_evaluator=None'],
+        env=dict(PYTHON=sys.executable, PORT=str(free_port()),
+                 OMP_NUM_THREADS='1'))
+    assert 'replay.loss' in log
+    state = _load(work / 'iter_4.pth')['state_dict']
+    # rank 0's memory: 4 iterations x 8 samples
+    assert state['replay_memory.counters'][1] == 32
