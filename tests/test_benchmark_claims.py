@@ -1,21 +1,16 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-"""The verdicts tools/benchmark.py writes into results.md."""
-import importlib.util
-import os.path as osp
+"""The figures and verdicts mmdfkd.benchmark.report writes into
+results.md."""
 import shlex
 
 import pytest
 
-from mmdfkd.testing import REPO
+from mmdfkd.benchmark import report
 
 
 @pytest.fixture(scope='module')
 def benchmark():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark', osp.join(REPO, 'tools', 'benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return report
 
 
 def _runs(teacher=93.0, **finals):
@@ -120,3 +115,34 @@ def test_recorded_command_can_be_typed_again(benchmark):
     argv = ['tools/benchmark.py', '--split', 'val', '--methods', 'ours',
             'ours, FIFO memory']
     assert shlex.split(benchmark.command_line(argv)) == ['python'] + argv
+
+
+def test_forgetting_measure_counts_falls_between_evaluations(benchmark):
+    assert benchmark.forgetting([50.0, 70.0, 43.0, 72.0, 69.0, 75.0]) == \
+        (27.0, 2)
+    assert benchmark.forgetting([10.0, 20.0, 30.0]) == (0.0, 0)
+
+
+def test_seconds_to_an_accuracy_and_the_new_columns(benchmark, tmp_path):
+    run = dict(history_iters=[10, 20, 30], history_values=[40.0, 80.0, 85.0],
+               time_per_iter=0.5, student_steps=5)
+    assert benchmark.seconds_to(run, 79.0) == 10.0
+    assert benchmark.seconds_to(run, 90.0) is None
+    metrics = benchmark.run_metrics(run, 93.0, best_baseline=84.0)
+    assert metrics['seconds_to_best_baseline'] == 15.0
+    assert metrics['largest_drop'] == 0.0 and metrics['drops_over_2'] == 0
+    runs = {'ours': [dict(run, final=85.0, peak=85.0, mean=70.0,
+                          variance=1.0, peak_minus_final=0.0, iters=30,
+                          peak_rss_mb=1.0, memory_bytes=0, **metrics)]}
+    table = benchmark.summarise(runs)
+    path = tmp_path / 'results.md'
+    benchmark.write_markdown(
+        str(path), table, 93.0,
+        dict(complete=True, teachers=[1], split='val', evals=3, updates=150,
+             batch=64, machine='m', date='d', command='c', jobs=1,
+             best_baseline=84.0))
+    text = path.read_text()
+    assert '| largest drop | drops > 2 | s to best baseline (n) |' in text
+    assert '| 0.00 | 0.0 | 15 (1) |' in text
+    benchmark.plot(str(tmp_path / 'a.png'), runs, 93.0, 'val')
+    assert (tmp_path / 'a.png').stat().st_size > 1000

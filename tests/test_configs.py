@@ -73,7 +73,7 @@ def test_benchmark_teacher_training_is_reproducible(tmp_path, fmnist_root):
     """The benchmark's teacher is trained again on every fresh machine and
     its finished runs count only for the same weights: the same seed must
     give the very same weights, another seed other weights."""
-    from mmdfkd.utils import load_config, train_teacher, weights_sha256
+    from mmdfkd.benchmark import load_config, train_teacher, weights_sha256
 
     def train(name, seed):
         cfg = load_config(

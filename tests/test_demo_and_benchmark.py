@@ -157,8 +157,7 @@ def test_bare_baseline_loops_train_and_report(tmp_path, fmnist_root):
 def test_benchmark_collects_whichever_run_ends_first():
     """Two runs side by side: the shorter one is collected (and its result
     written) while the longer one goes on, not after it."""
-    sys.path.insert(0, osp.join(REPO, 'tools'))
-    import benchmark
+    from mmdfkd.benchmark import runner as benchmark
     running = [(name, (subprocess.Popen(
         [sys.executable, '-c', f'import time; time.sleep({sleep})']), ))
                for name, sleep in (('long', 8), ('short', 0.5))]

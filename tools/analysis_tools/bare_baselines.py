@@ -40,12 +40,10 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmark import BASELINES, TEACHER_CKPT, VAL_SPLIT  # noqa: E402
-
-import mmdfkd  # noqa: E402,F401
-from mmdfkd.registry import MODELS  # noqa: E402
-from mmdfkd.utils import keep_freed_memory  # noqa: E402
+import mmdfkd  # noqa: F401
+from mmdfkd.benchmark.methods import BASELINES, TEACHER_CKPT, VAL_SPLIT
+from mmdfkd.registry import MODELS
+from mmdfkd.utils import keep_freed_memory
 
 STUDENT_STEPS = dict(dfad=5, zskt=10)
 

@@ -1,5 +1,5 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-"""Experiment helpers shared by the demo and the benchmark: a teacher, then a
+"""Experiments shared by the demo and the benchmark: a teacher, then a
 distillation, each an ordinary mmengine Runner on a config file."""
 import os
 import os.path as osp
@@ -116,7 +116,8 @@ def real_bn_gap(cfg: Config,
 def distil(cfg: Config) -> Dict:
     """Run a distillation config; returns its accuracy history summary
     (from ``mmdfkd.AccuracyHistoryHook``), wall time and memory bytes."""
-    from mmdfkd.engine import AccuracyHistoryHook
+    from mmdfkd.engine import AccuracyHistoryHook, FastPathHook
+    from mmdfkd.engine.optimizers.amp_optim_wrapper import optim_precision
     from mmdfkd.models.utils import unwrap_model
     runner = Runner.from_cfg(cfg)
     resumed_at = _resumed_iter(cfg)
@@ -135,7 +136,8 @@ def distil(cfg: Config) -> Dict:
         # whole run: the message hub's timings are restored on resume
         time_per_iter=float(iter_times.mean()),
         log_dir=runner.log_dir,
-        memory_bytes=memory.nbytes if memory is not None else 0)
+        memory_bytes=memory.nbytes if memory is not None else 0,
+        fast_path=_fast_path(runner, FastPathHook, optim_precision))
     if history is not None:
         result.update(history.summary(), history_iters=history.iters,
                       history_values=history.values,
@@ -144,6 +146,16 @@ def distil(cfg: Config) -> Dict:
                           for k, v in history.tracked.items()
                       })
     return result
+
+
+def _fast_path(runner, hook_type, precision) -> Dict:
+    """What the run computed in: the FastPathHook's record, or float32 /
+    bfloat16 NCHW eager from the optimizer wrapper without one."""
+    hook = find_hook(runner, hook_type)
+    if hook is not None and hook.path:
+        return dict(hook.path)
+    return dict(precision=precision(runner.optim_wrapper),
+                channels_last=False, compile=False)
 
 
 def _resumed_iter(cfg: Config) -> int:

@@ -1,0 +1,73 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""The Fashion-MNIST benchmark's set-up: the committed teacher, the methods
+(config, student steps per iteration, ``--cfg-options``, seeds, speed path,
+extra hooks) and the validation split."""
+import os.path as osp
+
+TEACHER_DIR = 'benchmarks/fmnist/teacher'
+TEACHER_CFG = 'configs/teachers/fmnist_resnet18_w16_e20.py'
+# committed with its hash and recipe (benchmarks/fmnist/teacher/README.md)
+TEACHER_CKPT = osp.join(TEACHER_DIR, 'fmnist_resnet18_w16_e20.pth')
+OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
+BASELINES = 'configs/baselines/{0}/{0}_logits_resnet18w16_resnet18w8_fmnist.py'
+
+
+def method(config, steps, options=None, seeds=3, fast_path=None, hooks=()):
+    """One benchmark method: ``fast_path`` as
+    :func:`mmdfkd.engine.use_fast_path`'s keywords, ``hooks`` appended to
+    the config's ``custom_hooks``."""
+    return dict(config=config, steps=steps, options=dict(options or {}),
+                seeds=seeds, fast_path=dict(fast_path or {}),
+                hooks=list(hooks))
+
+
+# The replay memory that ours' configs ship, as a hook for MMRazor's DAFL
+# (the same capacity, policy and batch sizes; DAFL's own KL at tau 6)
+DAFL_REPLAY_HOOK = dict(
+    type='mmdfkd.ReplayMemoryHook',
+    memory=dict(capacity=1280, push_per_iter=16, replay_batch_size=32),
+    distill_loss=dict(type='mmrazor.KLDivergence', tau=6, loss_weight=1))
+
+METHODS = {
+    'ours': method(OURS, 5),
+    'ours w/o memory': method(OURS, 5, {'model.memory': None}),
+    'MMRazor DFAD': method(BASELINES.format('dfad'), 5),
+    'MMRazor DAFL': method(BASELINES.format('dafl'), 1),
+    'MMRazor ZSKT': method(BASELINES.format('zskt'), 10),
+    'ours w/o BN loss': method(OURS, 5, {'model.bn_loss': None}, seeds=2),
+    'ours, FIFO memory': method(
+        OURS, 5, {'model.memory.policy.type': 'mmdfkd.FIFOPolicy'}, seeds=2),
+    'ours, uint8 memory': method(
+        OURS, 5, {'model.memory.dtype': 'uint8'}, seeds=2),
+    'ours, class-balanced memory': method(
+        OURS, 5, {'model.memory.policy.type': 'mmdfkd.ClassBalancedPolicy'},
+        seeds=3),
+    'ours, bfloat16 + channels_last': method(
+        OURS, 5, seeds=2, fast_path=dict(amp=True, channels_last=True)),
+    'MMRazor DAFL + replay hook': method(
+        BASELINES.format('dafl'), 1, hooks=[DAFL_REPLAY_HOOK]),
+}
+# what `python tools/benchmark.py` runs unless --methods says otherwise
+DEFAULT_METHODS = ('ours', 'ours w/o memory', 'MMRazor DFAD', 'MMRazor DAFL',
+                   'MMRazor ZSKT', 'ours w/o BN loss', 'ours, FIFO memory',
+                   'ours, uint8 memory')
+# the validation split: the last 5,000 training images
+VAL_SPLIT = {
+    'val_dataloader.dataset.split': 'train',
+    'val_dataloader.dataset.test_mode': False,
+    'val_dataloader.dataset.indices': -5000,
+}
+BASELINE_NAMES = ('MMRazor DFAD', 'MMRazor DAFL', 'MMRazor ZSKT')
+# (claim, method A, method B): "A ends above B"
+COMPARISONS = (
+    ('memory vs no memory', 'ours', 'ours w/o memory'),
+    ('BN loss vs none', 'ours', 'ours w/o BN loss'),
+    ('reservoir vs FIFO memory', 'ours', 'ours, FIFO memory'),
+    ('float16 vs uint8 memory', 'ours', 'ours, uint8 memory'),
+    ('reservoir vs class-balanced memory', 'ours',
+     'ours, class-balanced memory'),
+    ('DAFL + replay hook vs DAFL', 'MMRazor DAFL + replay hook',
+     'MMRazor DAFL'),
+    ('bfloat16 + channels_last vs float32', 'ours, bfloat16 + channels_last',
+     'ours'),
+) + tuple((f'ours vs {b}', 'ours', b) for b in BASELINE_NAMES)

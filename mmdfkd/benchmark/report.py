@@ -1,0 +1,324 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""The benchmark's figures from its run files: per-run metrics (reaching
+teacher - 5, plateau, forgetting, wall time), per-method statistics over
+seeds, the claims' verdicts (every seed against every seed), results.md and
+the plots."""
+import shlex
+import statistics
+
+from .methods import BASELINE_NAMES, COMPARISONS
+
+TARGET_GAP = 5.0  # "reached": accuracy >= teacher - 5 points
+PLATEAU = 0.5  # plateaued: mean of the last 5 evaluations within 0.5 of
+# the mean of the 5 before
+DROP = 2.0  # a drop between two consecutive evaluations that counts
+
+
+def spearman(xs, ys):
+    """Spearman rank correlation (None with fewer than 3 pairs or no
+    spread)."""
+    pairs = [(x, y) for x, y in zip(xs, ys) if x is not None]
+    if len(pairs) < 3:
+        return None
+    from scipy.stats import spearmanr
+    rho = spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic
+    return None if rho != rho else float(rho)  # NaN: a constant series
+
+
+def forgetting(values):
+    """The largest drop between two consecutive evaluations (0 when the
+    accuracy never fell) and how many drops exceed ``DROP`` points."""
+    drops = [a - b for a, b in zip(values, values[1:])]
+    return (max([0.0] + drops), sum(d > DROP for d in drops))
+
+
+def seconds_to(result, accuracy):
+    """Wall seconds of training (validation left out) until the run's
+    accuracy first reached ``accuracy``; None if it never did."""
+    for i, v in zip(result['history_iters'], result['history_values']):
+        if v >= accuracy:
+            return i * result['time_per_iter']
+    return None
+
+
+def run_metrics(result, teacher_acc, best_baseline=None):
+    """What is reported per run, from its evaluation history;
+    ``best_baseline``: the final accuracy (mean over seeds) of the best
+    baseline, to time the run against."""
+    iters, values = result['history_iters'], result['history_values']
+    largest_drop, drops = forgetting(values)
+    steps = result['student_steps']
+    reached = [i for i, v in zip(iters, values)
+               if v >= teacher_acc - TARGET_GAP]
+    last, before = values[-5:], values[-10:-5]
+    datafree = result.get('history_datafree', {})
+    agreement = datafree.get('agreement', [])
+    # runs written before the signal existed have no bn_gap history
+    gaps = [g for g in datafree.get('bn_gap', []) if g is not None]
+    return dict(
+        updates_to_target=reached[0] * steps if reached else None,
+        seconds_to_target=reached[0] * result['time_per_iter']
+        if reached else None,
+        plateau_gap=abs(statistics.mean(last) - statistics.mean(before))
+        if len(before) == 5 else None,
+        spearman_agreement=spearman(agreement, values),
+        final_bn_gap=gaps[-1] if gaps else None,
+        largest_drop=largest_drop,
+        drops_over_2=drops,
+        seconds_to_best_baseline=None if best_baseline is None else
+        seconds_to(result, best_baseline),
+    )
+
+
+def summarise(runs):
+    """Mean and spread over seeds of each method's metrics."""
+    keys = ('final', 'peak', 'mean', 'variance', 'peak_minus_final',
+            'updates_to_target', 'seconds_to_target', 'plateau_gap',
+            'spearman_agreement', 'final_bn_gap', 'time_per_iter',
+            'peak_rss_mb', 'memory_bytes', 'iters', 'largest_drop',
+            'drops_over_2', 'seconds_to_best_baseline')
+    table = {}
+    for method, results in runs.items():
+        row = dict(seeds=len(results))
+        for key in keys:
+            values = [r[key] for r in results if r.get(key) is not None]
+            row[key + '_n'] = len(values)
+            row[key] = statistics.mean(values) if values else None
+            row[key + '_std'] = statistics.pstdev(values) if values else None
+        table[method] = row
+    return table
+
+
+def _values(runs, method, key):
+    return [r[key] for r in runs.get(method, []) if r.get(key) is not None]
+
+
+def _verdict(a, b, margin=0.0):
+    """'held' when every seed of a is above every seed of b by ``margin``
+    points, 'the opposite held' when every seed of b is above every seed
+    of a, else 'not shown' (the seed ranges overlap); no verdict on fewer
+    than 2 seeds a side."""
+    if min(len(a), len(b)) < 2:
+        side = 'above' if statistics.mean(a) > statistics.mean(b) else \
+            'not above'
+        return f'{side}, too few seeds for a verdict'
+    if min(a) > max(b) + margin:
+        return 'held'
+    if min(b) > max(a):
+        return 'the opposite held'
+    return 'not shown (seed ranges overlap)'
+
+
+def _target(verdict):
+    if verdict == 'held':
+        return 'met'
+    return verdict if 'few seeds' in verdict else 'missed'
+
+
+def claims(runs, table):
+    """The benchmark's claims and the issue's targets, each with its
+    numbers and a verdict, from the runs finished so far."""
+    lines = []
+
+    def fmt(method, key):
+        r = table[method]
+        return f'{r[key]:.2f} ± {r[key + "_std"]:.2f} (n={r[key + "_n"]})'
+
+    for claim, a, b in COMPARISONS:
+        if not (_values(runs, a, 'final') and _values(runs, b, 'final')):
+            lines.append(f'- {claim}: not run yet')
+            continue
+        lines.append(
+            f'- {claim}: final {fmt(a, "final")} vs {fmt(b, "final")}, '
+            f'peak − final {fmt(a, "peak_minus_final")} vs '
+            f'{fmt(b, "peak_minus_final")}: '
+            f'{_verdict(_values(runs, a, "final"), _values(runs, b, "final"))}'
+        )
+    accs = [acc for acc, _ in teachers(runs).values()]
+    lines += ['', 'Targets:',
+              f'- teacher >= 92 %: {", ".join(f"{a:.2f}" for a in accs)} '
+              f'%, {"met" if min(accs) >= 92 else "missed"}']
+    if 'ours' not in table:
+        return lines + ['- the others: ours not run yet']
+    ours = table['ours']
+    # each run against its own teacher: the mean of ours' teachers
+    bar = teacher_mean(runs['ours']) - 3
+    lines.append(
+        f'- ours final >= teacher − 3 ({bar:.2f}): '
+        f'{fmt("ours", "final")}, '
+        f'{"met" if ours["final"] >= bar else "missed"}')
+    finished = [b for b in BASELINE_NAMES if b in table]
+    if finished:
+        best = max(finished, key=lambda b: table[b]['final'])
+        verdict = _verdict(_values(runs, 'ours', 'final'),
+                           _values(runs, best, 'final'), margin=3.0)
+        lines.append(
+            f'- ours final >= best baseline final + 3, seed ranges apart: '
+            f'ours {fmt("ours", "final")}, best baseline {best} '
+            f'{fmt(best, "final")}: '
+            f'{_target(verdict)}')
+    lines.append(
+        f'- ours peak − final <= 0.5: {fmt("ours", "peak_minus_final")}, '
+        f'{"met" if ours["peak_minus_final"] <= 0.5 else "missed"}')
+    reached = [b for b in finished if table[b]['seconds_to_target']]
+    never = [b for b in finished if not table[b]['seconds_to_target']]
+    if ours['seconds_to_target'] is None:
+        status = 'missed: ours never reached teacher − 5'
+    elif not reached:
+        status = 'no baseline reached teacher − 5 (nothing to compare)'
+    else:
+        fastest = min(reached, key=lambda b: table[b]['seconds_to_target'])
+        half = table[fastest]['seconds_to_target'] / 2
+        met = ours['seconds_to_target'] <= half
+        status = (f'ours {ours["seconds_to_target"]:.0f} s vs half of '
+                  f'{fastest} {half:.0f} s: {"met" if met else "missed"}')
+    lines.append(f'- wall time to teacher − 5 <= half the fastest '
+                 f'baseline\'s: {status}'
+                 + (f' (never reached: {", ".join(never)})' if never else ''))
+    flat = [m for m in table if table[m]['plateau_gap'] is not None
+            and table[m]['plateau_gap'] <= PLATEAU]
+    # '; ' between names: some hold a comma ('ours, FIFO memory')
+    lines.append(f'- plateaued (gap <= {PLATEAU}, mean over seeds): '
+                 f'{"; ".join(flat) or "none"}. Not: '
+                 f'{"; ".join(m for m in table if m not in flat) or "none"}')
+    return lines
+
+
+def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
+    lines = [] if meta['complete'] else [
+        '**Partial results: the benchmark was still running or was '
+        'interrupted; methods have fewer seeds than planned.**', ''
+    ]
+    used = meta['teachers']
+    if len(used) > 1:
+        trained = (f' (mean of {len(used)} trainings of the same seeded '
+                   'recipe on machines with other CPUs, which give other '
+                   'weights: ' + ', '.join(
+                       f'{t["accuracy"]:.2f}% for {t["runs"]} run'
+                       f'{"s" if t["runs"] > 1 else ""}' for t in used) +
+                   '; each run is measured against its own teacher)')
+    else:
+        trained = ''
+    lines += [
+        f'Fashion-MNIST, teacher ResNet_CIFAR-18 (16 ch.) {teacher_acc:.2f}% '
+        f'top-1 on the {meta["split"]} split{trained} -> student '
+        'ResNet_CIFAR-18 (8 '
+        f'ch.); student accuracy (%) on the {meta["split"]} split, '
+        f'{meta["evals"]} evaluations per run, {meta["updates"]} student '
+        f'updates of batch {meta["batch"]}. Mean ± std over seeds. '
+        f'"updates to T-5": student updates until the accuracy first '
+        f'reached teacher - {TARGET_GAP:g} points (n = runs that reached '
+        'it); "plateau": |mean of the last 5 evaluations - mean of the 5 '
+        'before|; "Spearman": rank correlation, within a run, of the '
+        'data-free agreement with the real accuracy; "BN gap": '
+        'datafree/bn_gap of the held-out samples at the end (n = runs '
+        'that logged it).', '',
+        'Forgetting and cost: "largest drop": the largest fall of the '
+        'accuracy between two consecutive evaluations; "drops > '
+        f'{DROP:g}": how many falls exceed {DROP:g} points; "s to best '
+        'baseline": training seconds (validation left out) until the '
+        'accuracy first reached the best baseline\'s mean final '
+        f'({meta.get("best_baseline", "–")}); the plot draws accuracy '
+        'against student updates and against these seconds.', '',
+        '| method | seeds | final | peak | mean over run | variance over '
+        'run | peak − final | updates to T-5 (n) | s to T-5 | plateau | '
+        'Spearman | BN gap (n) | s / iter | iters | peak RSS (MB) | '
+        'memory (MB) | largest drop | drops > 2 | s to best baseline (n) |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+        '---|---|---|'
+    ]
+
+    def pm(r, key, fmt='.2f'):
+        if r[key] is None:
+            return '–'
+        if r['seeds'] == 1:
+            return format(r[key], fmt)
+        return f'{r[key]:{fmt}} ± {r[key + "_std"]:{fmt}}'
+
+    for method, r in table.items():
+        reached = f'{pm(r, "updates_to_target", ".0f")} ' \
+            f'({r["updates_to_target_n"]})'
+        lines.append(
+            f'| {method} | {r["seeds"]} | {pm(r, "final")} | '
+            f'{pm(r, "peak")} | {pm(r, "mean")} | {pm(r, "variance", ".1f")}'
+            f' | {pm(r, "peak_minus_final")} | {reached} | '
+            f'{pm(r, "seconds_to_target", ".0f")} | {pm(r, "plateau_gap")} |'
+            f' {pm(r, "spearman_agreement")} | '
+            f'{pm(r, "final_bn_gap", ".4f")} ({r["final_bn_gap_n"]}) | '
+            f'{r["time_per_iter"]:.3f} | '
+            f'{r["iters"]:.0f} | {r["peak_rss_mb"]:.0f} | '
+            f'{r["memory_bytes"] / 2**20:.2f} | {pm(r, "largest_drop")} | '
+            f'{pm(r, "drops_over_2", ".1f")} | '
+            f'{pm(r, "seconds_to_best_baseline", ".0f")} '
+            f'({r["seconds_to_best_baseline_n"]}) |')
+    if claim_lines:
+        lines += ['', 'Claims (verdicts compare every seed of one method '
+                  'with every seed of the other):', *claim_lines]
+    lines += [
+        '', f'Machine: {meta["machine"]}. Date: {meta["date"]}. Command: '
+        f'`{meta["command"]}`; ' + (
+            f'{meta["jobs"]} run(s) at a time.' if meta['jobs'] else
+            'rewritten from the finished runs (each run file records how '
+            'many ran at a time).')
+    ]
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def plot(path, runs, teacher_acc, split):
+    """Accuracy against student updates (left) and against training
+    seconds (right), mean over seeds with the seed range as a band."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(15, 5.5), sharey=True)
+    for method, results in runs.items():
+        length = min(len(r['history_values']) for r in results)
+        iters = results[0]['history_iters'][:length]
+        columns = [[r['history_values'][k] for r in results]
+                   for k in range(length)]
+        mean = [statistics.mean(c) for c in columns]
+        per_iter = statistics.mean(r['time_per_iter'] for r in results)
+        for ax, xs in ((axes[0], [i * results[0]['student_steps']
+                                  for i in iters]),
+                       (axes[1], [i * per_iter for i in iters])):
+            line, = ax.plot(xs, mean, label=f'{method} ({len(results)} '
+                            f'seed{"s" if len(results) > 1 else ""})')
+            if len(results) > 1:
+                ax.fill_between(xs, [min(c) for c in columns],
+                                [max(c) for c in columns],
+                                color=line.get_color(), alpha=0.15)
+    for ax, label in zip(axes, ('student updates',
+                                'training seconds (validation left out)')):
+        ax.axhline(teacher_acc, color='k', ls='--', lw=1, label='teacher')
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f'{split} accuracy (%)')
+    fig.suptitle('Fashion-MNIST, data-free distillation (band: seed range)')
+    axes[1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def teachers(runs):
+    """The teachers behind the runs: weights hash -> (accuracy, runs)."""
+    found = {}
+    for results in runs.values():
+        for r in results:
+            acc, n = found.get(r['teacher_weights_sha256'],
+                               (r['teacher_accuracy'], 0))
+            found[r['teacher_weights_sha256']] = (acc, n + 1)
+    return found
+
+
+def teacher_mean(results):
+    """Mean accuracy of the teachers of these runs (each run its own)."""
+    return statistics.mean(r['teacher_accuracy'] for r in results)
+
+
+def command_line(argv):
+    """The command as one could type it again (a method name holds spaces
+    and a comma: 'ours, FIFO memory')."""
+    return shlex.join(['python'] + argv)
+
+
