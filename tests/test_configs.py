@@ -10,6 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmdfkd.benchmark.experiments import HELPER_PREFIXES
 from mmdfkd.registry import MODELS
 from mmdfkd.testing import REPO, save_state_dict
 
@@ -119,7 +120,6 @@ RUNNER_KEYS = {
 # the helper variables that leaf configs read through `_base_.` (as
 # mmdet's `dataset_type` or `backend_args`): what a data set decides of the
 # paper setups' models, and the small Fashion-MNIST pair
-HELPER_PREFIXES = ('setup_', 'fmnist_small_')
 
 
 @pytest.mark.parametrize('path', DISTILL)
