@@ -8,6 +8,8 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import threading
+from fractions import Fraction
 
 import pytest
 import torch
@@ -74,8 +76,46 @@ def test_remote_checkpoint_that_runs_code_is_refused(name, hub_cache,
     monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, f'/some/file.pth {name}')
     CheckpointLoader.load_checkpoint(name, map_location='cpu')
     assert marker.exists()
-    # torch.load is the real one again afterwards
-    assert torch.load.__module__ == 'torch.serialization'
+    # outside a remote load, torch.load is torch's own again
+    local = tmp_path / 'obj.pth'
+    torch.save({'third': Fraction(1, 3)}, str(local))
+    assert torch.load(str(local), weights_only=False)['third'] == \
+        Fraction(1, 3)
+
+
+def test_a_remote_load_leaves_other_threads_torch_load_alone(tmp_path):
+    """While one thread is inside a remote scheme's loader (whose
+    torch.load is the safe one), another thread's torch.load behaves as
+    torch's own."""
+    from mmdfkd.compat import safe_loading
+    local = tmp_path / 'obj.pth'
+    torch.save({'third': Fraction(1, 3)}, str(local))
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_remote_loader(filename, map_location=None):
+        inside.set()
+        release.wait(30)
+        return torch.load(str(local), weights_only=False)
+
+    loader = safe_loading._safe_scheme(slow_remote_loader)
+    outcome = {}
+
+    def remote():
+        try:
+            loader('https://example.invalid/slow.pth')
+        except UnsafeCheckpointError as err:
+            outcome['refused'] = str(err)
+
+    thread = threading.Thread(target=remote)
+    thread.start()
+    assert inside.wait(30)
+    # the other thread, meanwhile: an object pickle loads as asked
+    assert torch.load(str(local), weights_only=False)['third'] == \
+        Fraction(1, 3)
+    release.set()
+    thread.join(30)
+    assert 'Refusing to load https://example.invalid/slow.pth' in \
+        outcome['refused']
 
 
 def test_plain_remote_checkpoint_loads(hub_cache):
