@@ -129,6 +129,15 @@ def test_two_process_ddp_on_cpu(tmp_path):
     # rank 0's memory: 4 iterations x 8 samples
     assert ckpt['state_dict']['memory.counters'][1] == 32
     assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
+    # and tested by 2 processes, on the held-out samples alone
+    log = _run(
+        ['bash', 'tools/dist_test.sh', TINY, osp.join(work, 'iter_4.pth'),
+         '2', '--work-dir', work, '--cfg-options', 'test_dataloader=None',
+         'test_evaluator=None'],
+        env=dict(PYTHON=sys.executable, PORT=str(free_port()),
+                 OMP_NUM_THREADS='1'))
+    assert 'Distributed launcher: pytorch' in log
+    assert 'datafree/agreement' in log
 
 
 @pytest.mark.parametrize('flags', [[], ['--amp', '--channels-last']])
@@ -342,3 +351,34 @@ def test_measure_iter_time_prints_every_path_side_by_side():
     assert rows['bare loop, eager float32 (reference)'][1] == '1.00x'
     assert rows['MMRazor DFAD as shipped'][2] == '1.00x'
     assert all(float(r[0]) > 0 for r in rows.values())
+
+
+def test_pip_install_packages_configs_and_tools_for_mim(tmp_path,
+                                                       fmnist_root):
+    """After `pip install .`, mmdfkd/.mim/ holds the configs and tools,
+    where `mim train mmdfkd CONFIG` finds them. openmim itself is not a
+    test dependency (its openxlab pins setuptools~=60.2, below torch's
+    requirement): where it is installed, the test runs `mim train`, else
+    the command mim would run."""
+    import shutil
+    target = tmp_path / 'site'
+    _run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
+          '--no-build-isolation', '--target', str(target), REPO])
+    mim_root = target / 'mmdfkd' / '.mim'
+    config = mim_root / 'configs' / 'dfkd' / 'fmnist_resnet18w16_resnet18w8.py'
+    assert config.is_file() and (mim_root / 'tools' / 'train.py').is_file()
+    assert (mim_root / 'configs' / 'dfkd' /
+            'cifar100_resnet34_resnet18.py').is_file()
+    opts = ['--work-dir', str(tmp_path / 'work'), '--cfg-options',
+            'train_cfg.max_iters=1', 'train_cfg.val_interval=1',
+            f'val_dataloader.dataset.data_root={fmnist_root}']
+    env = dict(PYTHONPATH=str(target))
+    mim = shutil.which('mim', path=osp.dirname(sys.executable))
+    if mim:
+        log = _run([mim, 'train', 'mmdfkd', config.name, *opts], env=env)
+        assert f'will use {config}' in log
+    else:
+        log = _run([sys.executable, str(mim_root / 'tools' / 'train.py'),
+                    str(config), '--launcher', 'none', *opts], env=env)
+    assert 'Saving checkpoint at 1 iterations' in log
+    assert 'accuracy/top1' in log
