@@ -340,14 +340,16 @@ def test_measure_iter_time_prints_every_path_side_by_side():
     log = _run([sys.executable, 'tools/measure_iter_time.py', '--batch-size',
                 '4', '--rounds', '1', '--iters', '1', '--threads', '1',
                 '--variants', 'bare', 'ours as shipped', 'ours, float32',
-                'ours, bfloat16 +', 'MMRazor DFAD', 'MMRazor DAFL'])
+                'ours, bfloat16 +', 'MMRazor DFAD', 'MMRazor DAFL as',
+                'MMRazor DAFL +'])
     assert '1 thread(s)' in log and 'native bfloat16: ' in log
     rows = {line[:40].strip(): line[40:].split() for line in log.splitlines()
             if line.startswith(('bare', 'ours', 'MMRazor'))}
     assert list(rows) == [
         'bare loop, eager float32 (reference)', 'ours as shipped',
         'ours, float32 NCHW eager', 'ours, bfloat16 + channels_last',
-        'MMRazor DFAD as shipped', 'MMRazor DAFL as shipped']
+        'MMRazor DFAD as shipped', 'MMRazor DAFL as shipped',
+        'MMRazor DAFL + replay hook']
     assert rows['bare loop, eager float32 (reference)'][1] == '1.00x'
     assert rows['MMRazor DFAD as shipped'][2] == '1.00x'
     assert all(float(r[0]) > 0 for r in rows.values())

@@ -5,7 +5,9 @@ as a bare eager float32 PyTorch loop (no mmengine runner, algorithm or
 optimizer wrappers: the reference), ours as its config ships, ours in
 float32 NCHW eager, with each speed option (bfloat16 autocast,
 channels_last, torch.compile) and bfloat16 + channels_last, ours without
-memory, and MMRazor's DFAD and DAFL as their configs ship.
+memory, MMRazor's DFAD and DAFL as their configs ship, and DAFL given a
+replay memory by ``mmdfkd.ReplayMemoryHook`` (one extra student update per
+iteration on replayed samples).
 
 Variants run round-robin, a few iterations each per round, so that drifts
 of the machine hit all of them alike; the table gives the median. Compare
@@ -25,6 +27,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
+from mmdfkd.benchmark.methods import DAFL_REPLAY_HOOK
 from mmdfkd.engine import use_fast_path
 from mmdfkd.registry import HOOKS, MODELS
 from mmdfkd.utils import keep_freed_memory
@@ -165,6 +168,29 @@ class BareStep:
         self._push(x, t)
 
 
+class HookedStep:
+    """A distiller with ``mmdfkd.ReplayMemoryHook`` attached, stepped as
+    the runner would: the hook's recording, the distiller's train_step,
+    then the hook's memory update and replay update."""
+
+    def __init__(self, model, hook_cfg):
+        self.model = model
+        self.hook = HOOKS.build(hook_cfg)
+        self.memory = self.hook.attach(model)
+        self.generator = model.generator
+        self.teacher, = model.teachers.values()
+
+    def train_step(self, data, optim):
+        self.hook.before_train_iter(None, 0)
+        self.model.train_step(data, optim)
+        self.hook.step(self.model, optim)
+
+
+def hooked(path, batch_size, hook_cfg):
+    model, optim, data = build(path, batch_size)
+    return HookedStep(model, hook_cfg), optim, data
+
+
 def cfg_sample():
     from mmpretrain.structures import DataSample
     return DataSample().set_gt_label(0)
@@ -189,6 +215,8 @@ def variants(batch_size):
             OURS, batch_size, {'model.memory': None}, **fp32),
         DFAD_NAME: lambda: build(DFAD, batch_size),
         'MMRazor DAFL as shipped': lambda: build(DAFL, batch_size),
+        'MMRazor DAFL + replay hook': lambda: hooked(
+            DAFL, batch_size, DAFL_REPLAY_HOOK),
     }
 
 
