@@ -47,7 +47,7 @@ def parse_args():
                         'and saved there')
     parser.add_argument('--split', choices=['test', 'val'], default='test')
     # chosen on the validation split: at 8000 updates no method had
-    # plateaued (README, "Budget")
+    # plateaued (benchmarks/fmnist/README.md, "Budget")
     parser.add_argument('--updates', type=int, default=16000,
                         help='student updates per run (all methods)')
     parser.add_argument('--evals', type=int, default=20,
@@ -59,7 +59,8 @@ def parse_args():
                         default=list(DEFAULT_METHODS), choices=list(METHODS),
                         help='default: the benchmark\'s reported methods')
     # measured: two 200-iteration runs took 187 s one at a time with 2
-    # threads, 161 s side by side with 1 thread each (README, "Budget")
+    # threads, 161 s side by side with 1 thread each
+    # (benchmarks/fmnist/README.md, "Budget")
     parser.add_argument('--jobs', type=int, default=2, choices=[1, 2],
                         help='runs side by side: 1 (2 threads) or 2 (1 '
                         'thread each, the default: faster on 2 cores)')

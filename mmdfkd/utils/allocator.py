@@ -7,7 +7,7 @@ threshold with fresh ``mmap`` calls and trims freed memory back to the OS,
 so every iteration page-faults all of it in again: measured on the demo
 setup (2 cores, 120 iterations), about 65,000 minor page faults and 0.60 to
 0.66 s per iteration, against about 1,000 and 0.45 s with the thresholds
-raised (README, "Speed on the CPU"). Entry points
+raised (docs/en/notes/compatibility.md). Entry points
 (``tools/train.py``, ``tools/test.py``, the demo and the benchmark) call
 :func:`keep_freed_memory`; importing mmdfkd changes nothing.
 """

@@ -25,8 +25,8 @@ def _recipe_hint(ckpt_path: str) -> Optional[str]:
         return None
     return (f'Train it with: python tools/train.py {recipe} && mkdir -p '
             f'{osp.dirname(ckpt_path) or "."} && cp $(cat work_dirs/{stem}/'
-            f'last_checkpoint) {ckpt_path} (README, "From nothing to a '
-            'distilled student").')
+            f'last_checkpoint) {ckpt_path} '
+            '(docs/en/user_guides/train_test.md).')
 
 
 def missing_teacher(ckpt_path: str,
