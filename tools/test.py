@@ -10,7 +10,11 @@ from mmengine.runner import Runner
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.compat import end_distributed, prepare_cpu_distributed
 from mmdfkd.engine import check_prerequisites, use_datafree_validation
-from mmdfkd.models.utils import checkpoint_mismatch, unwrap_model
+from mmdfkd.models.utils import (
+    checkpoint_mismatch,
+    strip_module_prefix,
+    unwrap_model,
+)
 from mmdfkd.utils import keep_freed_memory
 from mmdfkd.utils.errors import RUN_ERRORS, ConfigError, user_errors
 
@@ -46,8 +50,7 @@ def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
     from mmengine.runner import CheckpointLoader
     state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = state.get('state_dict', state) if isinstance(state, dict) else {}
-    state = {k[len('module.'):] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = strip_module_prefix(state)
     model = unwrap_model(model)
     # what the forward depends on: saved parameters and buffers (a replay
     # memory, say, is not needed to test the student)

@@ -73,7 +73,15 @@ class ReplayMemory(nn.Module):
             samples. Defaults to True.
         seed (int): Seed of the memory's random generator; the rank is
             added to it. Defaults to 0.
+        config_key (str): Where the config sets this memory, named in its
+            error messages. Defaults to 'model.memory'.
     """
+
+    # state-dict version (torch's ``_version``, as BatchNorm's): 2 stores a
+    # uint8 memory with each sample's own channel ranges (``ranges``);
+    # version 1 quantised uint8 samples to the data's pixel range, which
+    # cannot be decoded without the data preprocessor and is refused
+    _version = 2
 
     DTYPES = tuple(_DTYPES)
 
@@ -87,9 +95,10 @@ class ReplayMemory(nn.Module):
                  dtype: str = 'float16',
                  device: Optional[str] = None,
                  store_logits: bool = True,
-                 seed: int = 0) -> None:
+                 seed: int = 0,
+                 config_key: str = 'model.memory') -> None:
         super().__init__()
-        where = 'model.memory'
+        where = self.config_key = config_key
         if not isinstance(capacity, int) or capacity <= 0:
             raise ValueError(
                 f'{where}.capacity must be a positive number of samples, got '
@@ -378,13 +387,14 @@ class ReplayMemory(nn.Module):
                 f'model.memory.dtype={self.dtype!r}. Resume with the '
                 'configuration of the saved run.')
         ranges = state_dict.get(prefix + _RANGES_KEY)
-        if size and self.dtype == 'uint8' and ranges is None:
+        version = (local_metadata or {}).get('version', 1)
+        if size and self.dtype == 'uint8' and (version < 2 or ranges is None):
             raise ValueError(
-                'The checkpoint holds a uint8 replay memory without '
-                f'{prefix}{_RANGES_KEY}: an mmdfkd before 2026-11-30 wrote '
-                "it, quantised to the data's pixel range, which this "
-                'version no longer reads. Start that run again, or resume '
-                'it with the mmdfkd that wrote it.')
+                f'The checkpoint holds a uint8 replay memory of state '
+                f'version {version} (its samples quantised to the data\'s '
+                'pixel range, without per-sample ranges), which version '
+                f'{self._version} cannot decode. Start that run again, or '
+                'resume it with the mmdfkd that wrote it.')
         self._size, self._seen, self._updates = size, seen, updates
         # mmengine maps a resumed checkpoint to the training device; random
         # states must be host tensors

@@ -114,11 +114,22 @@ def test_uint8_checkpoint_without_ranges_is_refused():
     memory = ReplayMemory(4, dtype='uint8')
     memory.push(torch.randn(4, 1, 2, 2), torch.randn(4, 3))
     state = memory.state_dict()
-    del state['ranges']  # as an mmdfkd before 2026-11-30 wrote it
+    old = state.copy()  # version 1: pixel-range codes, no ranges
+    old._metadata = {'': dict(version=1)}
+    with pytest.raises(ValueError, match='state version 1.*pixel range'):
+        ReplayMemory(4, dtype='uint8').load_state_dict(old)
+    del state['ranges']  # a version-2 state missing its ranges
     with pytest.raises(ValueError, match='ranges.*Start that run again'):
         ReplayMemory(4, dtype='uint8').load_state_dict(state)
+    # the current version loads back
+    ReplayMemory(4, dtype='uint8').load_state_dict(memory.state_dict())
     # float memories neither write nor need the key
     assert 'ranges' not in ReplayMemory(4).state_dict()
+
+
+def test_errors_name_the_config_key_of_the_memory():
+    with pytest.raises(ValueError, match='model.holdout.capacity'):
+        ReplayMemory(0, config_key='model.holdout')
 
 
 def test_bad_configuration_is_refused():

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmdfkd.models.utils import module_device
 from mmdfkd.registry import HOOKS, MODELS
 from mmdfkd.structures import ReplayMemory
 from mmdfkd.utils.errors import ConfigError
@@ -123,7 +124,10 @@ class ReplayMemoryHook(Hook):
                     f'has no sub-module {name!r}; set the hook\'s student= '
                     'and teacher= to the attributes that hold them.')
         if self.memory is None:
-            self.memory = MODELS.build(self.memory_cfg)
+            self.memory = MODELS.build(
+                self.memory_cfg,
+                default_args=dict(
+                    config_key='custom_hooks[ReplayMemoryHook].memory'))
             model.add_module(self.attribute, self.memory)
             teacher = _unwrap(getattr(model, self.teacher_name))
             if isinstance(teacher, nn.ModuleDict):
@@ -197,7 +201,7 @@ class ReplayMemoryHook(Hook):
         student = getattr(_unwrap(model), self.student_name)
         optim = optim_wrapper[self.optim_key] if hasattr(
             optim_wrapper, 'optim_wrappers') else optim_wrapper
-        device = next(_unwrap(student).parameters()).device
+        device = module_device(_unwrap(student))
         images, logits = self.memory.sample(num, device)
         with optim.optim_context(student):
             preds = student(images, mode='tensor')

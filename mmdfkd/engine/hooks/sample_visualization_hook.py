@@ -6,7 +6,7 @@ import torch
 from mmengine.hooks import Hook
 from torchvision.utils import make_grid
 
-from mmdfkd.models.utils import unwrap_model
+from mmdfkd.models.utils import module_device, unwrap_model
 from mmdfkd.registry import HOOKS
 
 
@@ -64,7 +64,7 @@ class SampleVisualizationHook(Hook):
     def draw(self, runner) -> None:
         algorithm = unwrap_model(runner.model)
         generator = unwrap_model(algorithm.generator)
-        device = next(generator.parameters()).device
+        device = module_device(generator)
         if self._latent is None:
             rng = torch.Generator().manual_seed(self.seed)
             self._latent = torch.randn(

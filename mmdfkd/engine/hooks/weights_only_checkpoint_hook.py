@@ -1,12 +1,13 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-import os.path as osp
 from typing import Dict, Iterator, List, Tuple
 
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
+from mmengine.runner import find_latest_checkpoint
 
 from mmdfkd.compat import make_weights_only, restore_weights_only
+from mmdfkd.models.utils import strip_module_prefix
 from mmdfkd.registry import HOOKS
 from mmdfkd.utils.errors import ConfigError, TrainingDiverged
 
@@ -70,12 +71,9 @@ class WeightsOnlyCheckpointHook(Hook):
         bad = nonfinite_entries(checkpoint)
         if bad:
             # mmengine names the new file in the message hub before
-            # saving it; the marker file still names the previous one
-            marker = osp.join(runner.work_dir, 'last_checkpoint')
-            last = None
-            if osp.isfile(marker):
-                with open(marker) as f:
-                    last = f.read().strip() or None
+            # saving it; the work dir's last_checkpoint still names the
+            # previous one
+            last = find_latest_checkpoint(runner.work_dir)
             resume = (f'the last good checkpoint is {last} (named in '
                       f'{runner.work_dir}/last_checkpoint)') if last else \
                 'no checkpoint was saved before'
@@ -106,8 +104,7 @@ class WeightsOnlyCheckpointHook(Hook):
         state = checkpoint.get('state_dict')
         if not isinstance(state, dict):
             return
-        state = {k[len('module.'):] if k.startswith('module.') else k: v
-                 for k, v in state.items()}
+        state = strip_module_prefix(state)
         own = model.state_dict()
         mismatched = [
             f'{k}: {tuple(v.shape)} vs {tuple(own[k].shape)}'

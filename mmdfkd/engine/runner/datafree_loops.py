@@ -16,29 +16,45 @@ NO_REAL_DATA = dict(
     sampler=dict(type='DefaultSampler', shuffle=False))
 
 
-def _run(loop, phase: str) -> Dict[str, float]:
-    """``ValLoop.run`` / ``TestLoop.run`` (``phase`` 'val' / 'test') with
-    the model's ``datafree_metrics()`` added, and without the real-data
-    part when the dataloader is the placeholder."""
-    runner = loop.runner
-    runner.call_hook(f'before_{phase}')
-    runner.call_hook(f'before_{phase}_epoch')
-    runner.model.eval()
-    metrics = {}
-    if not isinstance(loop.dataloader.dataset, DataFreeDataset):
-        for idx, data_batch in enumerate(loop.dataloader):
-            loop.run_iter(idx, data_batch)
-        metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
-    model = unwrap_model(runner.model)
-    if hasattr(model, 'datafree_metrics'):
-        metrics.update(model.datafree_metrics())
-    runner.call_hook(f'after_{phase}_epoch', metrics=metrics)
-    runner.call_hook(f'after_{phase}')
-    return metrics
+class _WithDataFreeMetrics:
+    """The loop's evaluator, whose ``evaluate`` also returns the model's
+    ``datafree_metrics()`` (and only those when the dataloader is the
+    placeholder); everything else is the evaluator's own."""
+
+    def __init__(self, evaluator, runner, real_data: bool) -> None:
+        self._evaluator, self._runner = evaluator, runner
+        self._real_data = real_data
+
+    def __getattr__(self, name):
+        return getattr(self._evaluator, name)
+
+    def evaluate(self, size: int) -> Dict[str, float]:
+        metrics = self._evaluator.evaluate(size) if self._real_data else {}
+        model = unwrap_model(self._runner.model)
+        if hasattr(model, 'datafree_metrics'):
+            metrics.update(model.datafree_metrics())
+        return metrics
+
+
+class _DataFreeLoopMixin:
+    """What a data-free validation or test changes in mmengine's loop: the
+    evaluator adds the data-free metrics, and the placeholder dataloader's
+    batch is not run (its ``run`` is mmengine's, validation-loss
+    aggregation included)."""
+
+    def _add_datafree_metrics(self) -> None:
+        self.real_data = not isinstance(self.dataloader.dataset,
+                                        DataFreeDataset)
+        self.evaluator = _WithDataFreeMetrics(self.evaluator, self.runner,
+                                              self.real_data)
+
+    def run_iter(self, idx, data_batch) -> None:
+        if self.real_data:
+            super().run_iter(idx, data_batch)
 
 
 @LOOPS.register_module()
-class DataFreeValLoop(ValLoop):
+class DataFreeValLoop(_DataFreeLoopMixin, ValLoop):
     """mmengine's ``ValLoop`` plus the distiller's data-free health signal.
 
     Each validation adds the model's ``datafree_metrics()`` (student-teacher
@@ -56,12 +72,13 @@ class DataFreeValLoop(ValLoop):
     Args: as ``mmengine.runner.ValLoop``.
     """
 
-    def run(self) -> Dict[str, float]:
-        return _run(self, 'val')
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_datafree_metrics()
 
 
 @LOOPS.register_module()
-class DataFreeTestLoop(TestLoop):
+class DataFreeTestLoop(_DataFreeLoopMixin, TestLoop):
     """mmengine's ``TestLoop`` plus the distiller's data-free health signal,
     as :class:`DataFreeValLoop`: ``tools/test.py CONFIG CHECKPOINT`` reports
     it for any checkpoint of a run (its held-out samples are in the
@@ -70,8 +87,9 @@ class DataFreeTestLoop(TestLoop):
     Args: as ``mmengine.runner.TestLoop``.
     """
 
-    def run(self) -> Dict[str, float]:
-        return _run(self, 'test')
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_datafree_metrics()
 
 
 def use_datafree_validation(cfg) -> bool:

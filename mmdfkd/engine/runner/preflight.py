@@ -139,12 +139,9 @@ def resolve_resume(cfg) -> Optional[str]:
                 'earlier checkpoint of that work dir, or delete this file '
                 'and use --resume alone to take the newest complete one.')
         return given
+    from mmengine.runner import find_latest_checkpoint
     work_dir = cfg.get('work_dir') or ''
-    marker = osp.join(work_dir, 'last_checkpoint')
-    named = None
-    if osp.isfile(marker):
-        with open(marker) as f:
-            named = f.read().strip() or None
+    named = find_latest_checkpoint(work_dir)
     if named and osp.isfile(named) and _readable(named):
         cfg.load_from = named
         return named
@@ -160,7 +157,8 @@ def resolve_resume(cfg) -> Optional[str]:
             return path
     if named:
         raise ConfigError(
-            f'--resume: {marker} names {named}, which is incomplete (torn) '
+            f'--resume: {work_dir}/last_checkpoint names {named}, which is '
+            'incomplete (torn) '
             f'or gone, and {work_dir} holds no complete checkpoint. Start '
             'the run again without --resume (or with a fresh --work-dir).')
     return None

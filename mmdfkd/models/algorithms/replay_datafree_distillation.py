@@ -8,7 +8,7 @@ from mmengine.dist import get_rank
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms.base import BaseAlgorithm
-from mmrazor.models.utils import add_prefix
+from mmrazor.models.utils import add_prefix, set_requires_grad
 
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
@@ -17,6 +17,7 @@ from mmdfkd.utils.errors import TrainingDiverged
 from ..utils import (
     bn_statistics_gap,
     load_teacher_checkpoint,
+    module_device,
     no_param_grads,
     unwrap_model,
 )
@@ -147,8 +148,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                                     self.teacher_name,
                                     teacher_cfg.get('ckpt_hint'))
         self.teacher.eval()
-        for param in self.teacher.parameters():
-            param.requires_grad_(False)
+        set_requires_grad(self.teacher, False)
 
         self.generator = MODELS.build(generator)
         if not hasattr(self.generator, 'latent_dim'):
@@ -176,7 +176,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         if holdout is not None:
             # its own seed: its draws must not mirror the memory's
             self.holdout = MODELS.build(
-                holdout, default_args=dict(seed=1))
+                holdout, default_args=dict(seed=1, config_key='model.holdout'))
             if not self.holdout.store_logits:
                 raise ValueError('model.holdout.store_logits must be True: '
                                  'the held-out set is scored against the '
@@ -279,7 +279,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
 
     def _sample_latent(self, num: int) -> torch.Tensor:
         generator = unwrap_model(self.generator)
-        device = next(generator.parameters()).device
+        device = module_device(generator)
         if self._latent_rng is None:
             self._latent_rng = torch.Generator(device=device)
             self._latent_rng.manual_seed(torch.initial_seed() + get_rank())

@@ -5,9 +5,15 @@ from .checkpoint import (
     load_teacher_checkpoint,
     missing_teacher,
 )
-from .misc import no_param_grads, unwrap_model
+from .misc import (
+    module_device,
+    no_param_grads,
+    strip_module_prefix,
+    unwrap_model,
+)
 
 __all__ = [
     'bn_statistics_gap', 'checkpoint_mismatch', 'load_teacher_checkpoint',
-    'missing_teacher', 'no_param_grads', 'unwrap_model'
+    'missing_teacher', 'module_device', 'no_param_grads',
+    'strip_module_prefix', 'unwrap_model'
 ]

@@ -8,6 +8,8 @@ from mmengine.runner import CheckpointLoader
 
 from mmdfkd.compat import UnsafeCheckpointError
 
+from .misc import strip_module_prefix
+
 # the source checkout, where configs/teachers/ lives
 _REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -98,10 +100,7 @@ def load_teacher_checkpoint(teacher: nn.Module,
             f'{ckpt_path} holds no state dict of tensors, so it is not a '
             f'model checkpoint. Set {where} to the .pth file saved by the '
             'teacher training.')
-    state = {
-        k[len('module.'):] if k.startswith('module.') else k: v
-        for k, v in state.items()
-    }
+    state = strip_module_prefix(state)
     problems = checkpoint_mismatch(teacher.state_dict(), state)
     if problems:
         raise ValueError(

@@ -2,8 +2,10 @@
 from contextlib import contextmanager
 from typing import Iterator
 
+import torch
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
+from mmrazor.models.utils import get_module_device, set_requires_grad
 
 
 def unwrap_model(module: nn.Module) -> nn.Module:
@@ -11,15 +13,26 @@ def unwrap_model(module: nn.Module) -> nn.Module:
     return module.module if is_model_wrapper(module) else module
 
 
+def module_device(module: nn.Module) -> torch.device:
+    """The device of ``module``'s parameters (MMRazor's
+    ``get_module_device``, which gives a CUDA index, as a device)."""
+    return torch.device(get_module_device(module))
+
+
+def strip_module_prefix(state: dict) -> dict:
+    """A state dict saved from inside a distributed wrapper, without its
+    ``module.`` prefix (what mmengine's ``revise_keys`` default does)."""
+    return {k[len('module.'):] if k.startswith('module.') else k: v
+            for k, v in state.items()}
+
+
 @contextmanager
 def no_param_grads(module: nn.Module) -> Iterator[None]:
     """Let gradients flow *through* ``module`` but not into its
-    parameters."""
-    params = [p for p in module.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)
+    parameters (MMRazor's ``set_requires_grad``, undone on exit; a module
+    whose parameters are all trainable, as a student's)."""
+    set_requires_grad(module, False)
     try:
         yield
     finally:
-        for p in params:
-            p.requires_grad_(True)
+        set_requires_grad(module, True)

@@ -1,6 +1,6 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from collections import Counter
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch
 
@@ -34,13 +34,8 @@ class ClassBalancedPolicy(BaseMemoryPolicy):
 
     needs_labels = True
 
-    def select(self,
-               num: int,
-               num_seen: int,
-               capacity: int,
-               generator: torch.Generator,
-               labels: Optional[torch.Tensor] = None,
-               stored_labels: Optional[torch.Tensor] = None
+    def select(self, num: int, num_seen: int, capacity: int,
+               generator: torch.Generator, labels=None, stored_labels=None
                ) -> Tuple[torch.Tensor, torch.Tensor]:
         if labels is None:
             raise ValueError(

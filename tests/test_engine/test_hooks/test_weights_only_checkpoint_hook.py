@@ -1,11 +1,45 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 import collections
+from types import SimpleNamespace
 
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer
 
 from mmdfkd.engine import WeightsOnlyCheckpointHook
+from mmdfkd.utils.errors import ConfigError, TrainingDiverged
+
+
+class _Model(torch.nn.Module):
+
+    def __init__(self, size=2):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(size))
+
+
+def _runner(tmp_path, model=None):
+    return SimpleNamespace(model=model or _Model(), work_dir=str(tmp_path),
+                           iter=2)
+
+
+def test_hook_refuses_non_finite_and_foreign_checkpoints(tmp_path):
+    hook = WeightsOnlyCheckpointHook()
+    runner = _runner(tmp_path)
+    poisoned = dict(meta=dict(iter=3), state_dict=dict(
+        w=torch.tensor([1.0, float('nan')])), optimizer={})
+    with pytest.raises(TrainingDiverged,
+                       match='at iteration 3.*state_dict.w.*no checkpoint'):
+        hook.before_save_checkpoint(runner, poisoned)
+    good = dict(meta=dict(iter=2), state_dict=dict(w=torch.ones(2)))
+    hook.before_save_checkpoint(runner, good)
+    assert good['meta']['model_type'].endswith('_Model')
+    hook.after_load_checkpoint(runner, good)  # its own model: fine
+    with pytest.raises(ConfigError, match='saved by .*_Model, this run is'):
+        hook.after_load_checkpoint(_runner(tmp_path, torch.nn.Linear(2, 2)),
+                                   dict(good))
+    other = dict(meta={}, state_dict=dict(w=torch.ones(3)))
+    with pytest.raises(ConfigError, match='1 tensors have other shapes'):
+        hook.after_load_checkpoint(runner, other)
 
 
 def test_hook_makes_mmengine_checkpoint_state_weights_only(tmp_path):
@@ -21,11 +55,12 @@ def test_hook_makes_mmengine_checkpoint_state_weights_only(tmp_path):
             resumed_keys=dict(loss=True)),
         state_dict=dict(w=torch.ones(2)))
     hook = WeightsOnlyCheckpointHook()
-    hook.before_save_checkpoint(None, checkpoint)
+    runner = _runner(tmp_path)
+    hook.before_save_checkpoint(runner, checkpoint)
     path = str(tmp_path / 'ckpt.pth')
     torch.save(checkpoint, path)
     loaded = torch.load(path, weights_only=True)
-    hook.after_load_checkpoint(None, loaded)
+    hook.after_load_checkpoint(runner, loaded)
     restored = loaded['message_hub']['log_scalars']['loss']
     assert isinstance(restored, HistoryBuffer)
     assert restored.mean() == pytest.approx(7 / 3)
