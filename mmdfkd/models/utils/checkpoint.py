@@ -10,9 +10,11 @@ from mmdfkd.compat import UnsafeCheckpointError
 
 from .misc import strip_module_prefix
 
-# the source checkout, where configs/teachers/ lives
-_REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+# where an installed mmdfkd keeps its configs (setup.py copies or links
+# them there, as OpenMMLab packages do for mim)
+_PACKAGED_CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), '.mim',
+    'configs')
 
 
 def _recipe_hint(ckpt_path: str) -> Optional[str]:
@@ -23,8 +25,10 @@ def _recipe_hint(ckpt_path: str) -> Optional[str]:
         return None
     stem = stem[:-len('_teacher.pth')]
     recipe = f'configs/teachers/{stem}.py'
-    if not osp.isfile(osp.join(_REPO, recipe)):
-        return None
+    if not osp.isfile(recipe):  # run from elsewhere than a checkout
+        recipe = osp.join(_PACKAGED_CONFIGS, 'teachers', f'{stem}.py')
+        if not osp.isfile(recipe):
+            return None
     return (f'Train it with: python tools/train.py {recipe} && mkdir -p '
             f'{osp.dirname(ckpt_path) or "."} && cp $(cat work_dirs/{stem}/'
             f'last_checkpoint) {ckpt_path} '
