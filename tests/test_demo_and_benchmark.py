@@ -44,11 +44,17 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
                                   'vis_image', '*.png'))
     names = {osp.basename(p).rsplit('_', 1)[0] for p in pictures}
     assert names == {'generator_samples', 'memory_samples'}
-    # the teacher is reused on a second run
+    assert 'float32, NCHW, eager' in out  # the config as it ships
+    # the teacher is reused on a second run, here on the fastest path
     out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
                 '--work-dir', work, '--teacher-ckpt',
-                str(tmp_path / 'teacher.pth')])
+                str(tmp_path / 'teacher.pth'), '--path', 'auto'])
     assert 'Reusing the teacher' in out
+    from mmdfkd.engine import describe_path, fastest_path
+    path = fastest_path()
+    assert describe_path(dict(
+        precision='bfloat16' if path.get('amp') else 'float32',
+        channels_last=path.get('channels_last', False))) in out
 
 
 def test_benchmark_quick_profile(tmp_path, fmnist_root):

@@ -68,6 +68,12 @@ def parse_args():
                         help='train the benchmark teacher from its recipe and '
                         'replace the committed one (benchmarks/fmnist/'
                         'teacher/), then stop')
+    parser.add_argument('--path', choices=['float32', 'auto'],
+                        default='float32',
+                        help='what the methods without a path of their own '
+                        'compute in: as their configs ship, or the fastest '
+                        'path that keeps accuracy on this machine '
+                        '(mmdfkd.engine.fastest_path)')
     parser.add_argument('--report-only', action='store_true',
                         help='rewrite results.{json,md} and the plot from '
                         'the finished runs; start none')

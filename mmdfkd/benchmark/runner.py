@@ -147,6 +147,12 @@ def run_benchmark(args):
     settings = dict(updates=args.updates, evals=args.evals, batch=batch,
                     quick=args.quick, split=args.split,
                     teacher=osp.basename(args.teacher_ckpt))
+    auto_path = {}
+    if getattr(args, 'path', 'float32') == 'auto':
+        # runs of another path do not count with these
+        from mmdfkd.engine import fastest_path
+        auto_path = fastest_path()
+        settings['path'] = auto_path
     # every run records its teacher's weights hash: the committed teacher
     # on every machine; runs of other trainings of the same recipe (before
     # the teacher was committed, or --teacher-ckpt) count against their
@@ -192,8 +198,9 @@ def run_benchmark(args):
             # settings and teacher weights
             identity = [config, options, settings,
                         args.teacher_weights_sha256]
-            if spec_of['fast_path'] or spec_of['hooks']:
-                identity += [spec_of['fast_path'], spec_of['hooks']]
+            path = spec_of['fast_path'] or auto_path
+            if path or spec_of['hooks']:
+                identity += [path, spec_of['hooks']]
             key = hashlib.sha256(json.dumps(
                 identity, sort_keys=True).encode()).hexdigest()[:10]
             work_dir = osp.join(args.work_dir, args.split,
@@ -201,7 +208,7 @@ def run_benchmark(args):
             spec = dict(config=config, work_dir=work_dir, options=options,
                         data_root=args.data_root,
                         result=work_dir + '.result.json',
-                        fast_path=spec_of['fast_path'],
+                        fast_path=spec_of['fast_path'] or auto_path,
                         hooks=spec_of['hooks'])
             todo.append((method, seed, steps, spec, result_path))
 

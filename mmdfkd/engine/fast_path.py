@@ -51,3 +51,20 @@ def use_fast_path(cfg: Config,
     if compile is not None:
         hook['compile'] = compile
     cfg.custom_hooks = hooks
+
+
+def fastest_path() -> dict:
+    """:func:`use_fast_path` keywords of the fastest path measured to keep
+    accuracy, for the machine this runs on (``tools/measure_iter_time.py``
+    and ``benchmarks/fmnist/README.md``, "The fast path"): on a CPU that
+    computes bfloat16 natively, bfloat16 + channels_last; on another CPU,
+    channels_last (float32, the same arithmetic); on a GPU, the configs as
+    they ship (``--amp`` for float16)."""
+    import torch
+
+    from mmdfkd.utils.cpu_features import cpu_has_native_bf16
+    if torch.cuda.is_available():
+        return {}
+    if cpu_has_native_bf16():
+        return dict(amp=True, channels_last=True)
+    return dict(channels_last=True)

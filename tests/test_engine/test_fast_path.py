@@ -135,3 +135,14 @@ def test_use_fast_path_edits_wrappers_and_the_hook():
     assert cfg.optim_wrapper.architecture.type == 'OptimWrapper'
     assert [h['channels_last'] for h in cfg.custom_hooks
             if h['type'] == 'mmdfkd.FastPathHook'] == [False]
+
+
+@pytest.mark.parametrize('native,path', [
+    (True, dict(amp=True, channels_last=True)),
+    (False, dict(channels_last=True)),
+])
+def test_fastest_path_follows_the_cpu(native, path, monkeypatch):
+    from mmdfkd.engine import fastest_path
+    from mmdfkd.utils import cpu_features
+    monkeypatch.setattr(cpu_features, 'cpu_has_native_bf16', lambda: native)
+    assert fastest_path() == path
