@@ -158,11 +158,9 @@ def test_mmrazor_dfad_runs_single_process(flags, tmp_path, fmnist_root):
 
 @pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
 def test_both_local_rank_spellings_are_accepted(flag, monkeypatch):
-    sys.path.insert(0, osp.join(REPO, 'tools'))
-    import train
+    from mmdfkd.apis import parse_train_args
     monkeypatch.delenv('LOCAL_RANK', raising=False)
-    monkeypatch.setattr(sys, 'argv', ['train.py', TINY, flag, '3'])
-    assert train.parse_args().local_rank == 3
+    assert parse_train_args([TINY, flag, '3']).local_rank == 3
     assert os.environ['LOCAL_RANK'] == '3'
 
 
@@ -172,13 +170,9 @@ def test_both_local_rank_spellings_are_accepted(flag, monkeypatch):
 ])
 def test_memory_ablations_are_cfg_options(option, policy, tmp_path,
                                           monkeypatch):
-    sys.path.insert(0, osp.join(REPO, 'tools'))
-    import train
-    monkeypatch.setattr(sys, 'argv', [
-        'train.py', TINY, '--work-dir', str(tmp_path), '--cfg-options',
-        option
-    ])
-    cfg = train.build_config(train.parse_args())
+    from mmdfkd.apis import build_train_config, parse_train_args
+    cfg = build_train_config(parse_train_args(
+        [TINY, '--work-dir', str(tmp_path), '--cfg-options', option]))
     model = MODELS.build(cfg.model)
     if policy is None:
         assert model.memory is None

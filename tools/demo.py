@@ -16,10 +16,10 @@
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
+from mmdfkd.apis import export_student
 from mmdfkd.benchmark import (
     TEACHER_CKPT,
     distil,
@@ -113,11 +113,9 @@ def main():
     print('Distilling on generated samples only ...')
     result = distil(distil_cfg)
     path = describe_path(result['fast_path'])
-    sys.path.insert(0, osp.join(osp.dirname(__file__), 'model_converters'))
-    from convert_to_student import convert
     with open(osp.join(distil_cfg.work_dir, 'last_checkpoint')) as f:
         last = f.read().strip()
-    student_ckpt, student_cfg = convert(
+    student_ckpt, student_cfg = export_student(
         distil_cfg, last, osp.join(args.work_dir, 'student'))
     total = time.perf_counter() - start
     agreement = [v for v in result['history_datafree']['agreement'] if v]

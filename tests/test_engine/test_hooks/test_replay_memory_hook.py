@@ -155,6 +155,7 @@ def test_hook_under_two_process_ddp(tmp_path):
     log = _run(
         ['bash', 'tools/dist_train.sh', HOOKED, '2', '--work-dir', str(work),
          '--cfg-options', 'train_cfg.max_iters=4', 'val_cfg=None',
+         'default_hooks.logger.interval=2',
          'val_dataloader=None', 'val_evaluator=None'],
         env=dict(PYTHON=sys.executable, PORT=str(free_port()),
                  OMP_NUM_THREADS='1'))
