@@ -218,7 +218,8 @@ def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
         f'{DROP:g}": how many falls exceed {DROP:g} points; "s to best '
         'baseline": training seconds (validation left out) until the '
         'accuracy first reached the best baseline\'s mean final '
-        f'({meta.get("best_baseline", "–")}); the plot draws accuracy '
+        f'({meta.get("best_baseline") or "no baseline in these runs"}); '
+        'the plot draws accuracy '
         'against student updates and against these seconds.', '',
         '| method | seeds | final | peak | mean over run | variance over '
         'run | peak − final | updates to T-5 (n) | s to T-5 | plateau | '
