@@ -70,10 +70,10 @@ def parse_args():
                         'teacher/), then stop')
     parser.add_argument('--path', choices=['float32', 'auto'],
                         default='float32',
-                        help='what the methods without a path of their own '
-                        'compute in: as their configs ship, or the fastest '
-                        'path that keeps accuracy on this machine '
-                        '(mmdfkd.engine.fastest_path)')
+                        help='what ours and its ablations compute in: as the '
+                        'config ships, or the fastest path that keeps '
+                        'accuracy on this machine (mmdfkd.engine.'
+                        'fastest_path); MMRazor\'s methods run as shipped')
     parser.add_argument('--report-only', action='store_true',
                         help='rewrite results.{json,md} and the plot from '
                         'the finished runs; start none')

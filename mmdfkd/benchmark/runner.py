@@ -198,7 +198,10 @@ def run_benchmark(args):
             # settings and teacher weights
             identity = [config, options, settings,
                         args.teacher_weights_sha256]
-            path = spec_of['fast_path'] or auto_path
+            # the fast path was checked for ours (and so its ablations);
+            # MMRazor's methods run as their configs ship
+            path = spec_of['fast_path'] or (
+                auto_path if config == OURS else {})
             if path or spec_of['hooks']:
                 identity += [path, spec_of['hooks']]
             key = hashlib.sha256(json.dumps(
@@ -208,7 +211,7 @@ def run_benchmark(args):
             spec = dict(config=config, work_dir=work_dir, options=options,
                         data_root=args.data_root,
                         result=work_dir + '.result.json',
-                        fast_path=spec_of['fast_path'] or auto_path,
+                        fast_path=path,
                         hooks=spec_of['hooks'])
             todo.append((method, seed, steps, spec, result_path))
 
