@@ -24,7 +24,7 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
     work = str(tmp_path / 'demo')
     out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
                 '--work-dir', work, '--teacher-ckpt',
-                str(tmp_path / 'teacher.pth')])
+                str(tmp_path / 'teacher.pth'), '--path', 'float32'])
     for row in ('teacher accuracy (real test split)',
                 'student accuracy, final', 'student peak minus final',
                 'pictures (generated / replayed)',
@@ -48,7 +48,7 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
     # the teacher is reused on a second run, here on the fastest path
     out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
                 '--work-dir', work, '--teacher-ckpt',
-                str(tmp_path / 'teacher.pth'), '--path', 'auto'])
+                str(tmp_path / 'teacher.pth')])  # --path auto
     assert 'Reusing the teacher' in out
     from mmdfkd.engine import describe_path, fastest_path
     path = fastest_path()

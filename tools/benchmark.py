@@ -69,7 +69,7 @@ def parse_args():
                         'replace the committed one (benchmarks/fmnist/'
                         'teacher/), then stop')
     parser.add_argument('--path', choices=['float32', 'auto'],
-                        default='float32',
+                        default='auto',
                         help='what ours and its ablations compute in: as the '
                         'config ships, or the fastest path that keeps '
                         'accuracy on this machine (mmdfkd.engine.'

@@ -48,7 +48,7 @@ def parse_args():
         '--iters', type=int, default=None,
         help='distillation iterations (default: the config\'s)')
     parser.add_argument(
-        '--path', choices=['float32', 'auto'], default='float32',
+        '--path', choices=['float32', 'auto'], default='auto',
         help='what to compute in: the config as it ships (float32 NCHW), '
         'or the fastest path that keeps accuracy on this machine '
         '(mmdfkd.engine.fastest_path: bfloat16 + channels_last on a CPU '
