@@ -146,3 +146,28 @@ def test_seconds_to_an_accuracy_and_the_new_columns(benchmark, tmp_path):
     assert '| 0.00 | 0.0 | 15 (1) |' in text
     benchmark.plot(str(tmp_path / 'a.png'), runs, 93.0, 'val')
     assert (tmp_path / 'a.png').stat().st_size > 1000
+
+
+def test_the_committed_teacher_is_the_recorded_one(tmp_path, monkeypatch):
+    """The benchmark's teacher is committed with its hash; a changed file
+    is refused before any run."""
+    import json
+
+    import torch
+
+    from mmdfkd.benchmark import teacher
+    from mmdfkd.testing import REPO
+    from mmdfkd.utils.errors import ConfigError
+    monkeypatch.chdir(REPO)
+    facts = teacher.check_committed_teacher()
+    assert facts['weights_sha256'].startswith('dca217b7')
+    assert facts['accuracy']['test'] >= 92
+    state = torch.load(teacher.TEACHER_CKPT, weights_only=True)
+    assert all(torch.is_tensor(v) for v in state.values())
+    state[next(iter(state))] += 1  # another training's weights
+    changed = tmp_path / 'teacher.pth'
+    torch.save(state, str(changed))
+    with pytest.raises(ConfigError, match='holds other weights'):
+        teacher.check_committed_teacher(str(changed))
+    assert json.load(open(teacher.FACTS))['recipe_sha256'].startswith(
+        '0e7ce37b')
