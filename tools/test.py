@@ -1,13 +1,11 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 """Evaluate a checkpoint on the test split of a config."""
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
+from mmdfkd.apis.train import load_run_config, parse_with_launch_args
 from mmdfkd.compat import end_distributed, prepare_cpu_distributed
 from mmdfkd.engine import check_prerequisites, use_datafree_validation
 from mmdfkd.models.utils import (
@@ -26,21 +24,7 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument(
         '--out', help='dump the metrics to this .json/.pkl file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_with_launch_args(parser)
 
 
 def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
@@ -71,15 +55,7 @@ def main():
     args = parse_args()
     keep_freed_memory()  # see mmdfkd/utils/allocator.py
     with user_errors():
-        cfg = Config.fromfile(args.config)
-        cfg.launcher = args.launcher
-        if args.cfg_options is not None:
-            cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg = load_run_config(args)
     cfg.load_from = args.checkpoint
     if (cfg.get('model') or {}).get('memory') is not None:
         # testing needs no replay memory: one of another size in the

@@ -40,6 +40,14 @@ def parse_train_args(argv=None) -> argparse.Namespace:
         'own (mmdfkd.FastPathHook)')
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='scale lr by batch size')
+    return parse_with_launch_args(parser, argv)
+
+
+def parse_with_launch_args(parser: argparse.ArgumentParser,
+                           argv=None) -> argparse.Namespace:
+    """Add what ``tools/train.py`` and ``tools/test.py`` share
+    (``--cfg-options``, ``--launcher``, ``--local-rank``), parse, and set
+    ``LOCAL_RANK`` when the launcher did not."""
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -59,10 +67,9 @@ def parse_train_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def build_train_config(args) -> Config:
-    """The config a training run of ``args`` uses: overrides, work dir,
-    speed options, resume, CPU distributed set-up and data-free
-    validation."""
+def load_run_config(args) -> Config:
+    """``args.config`` with ``--cfg-options``, the launcher and the work
+    dir (``--work-dir``, else the config's, else ``work_dirs/<name>``)."""
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -72,6 +79,14 @@ def build_train_config(args) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_train_config(args) -> Config:
+    """The config a training run of ``args`` uses: overrides, work dir,
+    speed options, resume, CPU distributed set-up and data-free
+    validation."""
+    cfg = load_run_config(args)
     use_fast_path(
         cfg,
         amp=True if args.amp else None,

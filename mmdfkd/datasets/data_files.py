@@ -47,6 +47,16 @@ def expected_files(dataset: dict) -> Optional[List[str]]:
     return None
 
 
+def loader_dataset(cfg, loader: str) -> Optional[dict]:
+    """The innermost data set config of ``cfg``'s ``loader`` (through
+    dataset wrappers), or None."""
+    dataset = (cfg.get(loader) or {}).get('dataset')
+    while isinstance(dataset, dict) and isinstance(
+            dataset.get('dataset'), dict):  # dataset wrappers
+        dataset = dataset['dataset']
+    return dataset if isinstance(dataset, dict) else None
+
+
 def missing_data_files(cfg, loaders: Sequence[str] = (
         'train_dataloader', 'val_dataloader', 'test_dataloader')) -> List[str]:
     """For each of ``loaders`` of ``cfg`` whose data set is not on disk, a
@@ -58,11 +68,8 @@ def missing_data_files(cfg, loaders: Sequence[str] = (
     """
     problems = []
     for loader in loaders:
-        dataset = (cfg.get(loader) or {}).get('dataset')
-        while isinstance(dataset, dict) and isinstance(
-                dataset.get('dataset'), dict):  # dataset wrappers
-            dataset = dataset['dataset']
-        if not isinstance(dataset, dict):
+        dataset = loader_dataset(cfg, loader)
+        if dataset is None:
             continue
         files = expected_files(dataset)
         if files is None:

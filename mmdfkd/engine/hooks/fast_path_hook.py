@@ -7,14 +7,10 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 from mmengine.optim import BaseOptimWrapper
 
+from mmdfkd.models.utils import unwrap_model
 from mmdfkd.registry import HOOKS
 
 from ..optimizers.amp_optim_wrapper import optim_precision
-
-
-def _unwrap(module: nn.Module) -> nn.Module:
-    from mmengine.model import is_model_wrapper
-    return module.module if is_model_wrapper(module) else module
 
 
 @HOOKS.register_module()
@@ -67,9 +63,9 @@ class FastPathHook(Hook):
             module = getattr(model, name, None)
             if module is None:
                 continue
-            module = _unwrap(module)
+            module = unwrap_model(module)
             if isinstance(module, nn.ModuleDict):
-                targets += [(f'{name}.{k}', _unwrap(m))
+                targets += [(f'{name}.{k}', unwrap_model(m))
                             for k, m in module.items()]
             else:
                 targets.append((name, module))
@@ -86,7 +82,7 @@ class FastPathHook(Hook):
         if self._applied:
             return
         self._names = []
-        for name, module in self._targets(_unwrap(model)):
+        for name, module in self._targets(unwrap_model(model)):
             if self.channels_last:
                 module.to(memory_format=torch.channels_last)
             if self.compile_cfg is not None:

@@ -4,18 +4,13 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
-from mmdfkd.models.utils import module_device
+from mmdfkd.models.utils import module_device, unwrap_model
 from mmdfkd.registry import HOOKS, MODELS
 from mmdfkd.structures import ReplayMemory
 from mmdfkd.utils.errors import ConfigError
 
 DATA_BATCH = Optional[dict]
-
-
-def _unwrap(module: nn.Module) -> nn.Module:
-    return module.module if is_model_wrapper(module) else module
 
 
 @HOOKS.register_module()
@@ -111,7 +106,7 @@ class ReplayMemoryHook(Hook):
     def attach(self, model: nn.Module) -> ReplayMemory:
         """Build the memory into ``model`` (the distiller) and hook its
         teacher; returns the memory."""
-        model = _unwrap(model)
+        model = unwrap_model(model)
         if getattr(model, 'memory', None) is not None:
             raise ConfigError(
                 f'ReplayMemoryHook: the model ({type(model).__name__}) has '
@@ -129,13 +124,13 @@ class ReplayMemoryHook(Hook):
                 default_args=dict(
                     config_key='custom_hooks[ReplayMemoryHook].memory'))
             model.add_module(self.attribute, self.memory)
-            teacher = _unwrap(getattr(model, self.teacher_name))
+            teacher = unwrap_model(getattr(model, self.teacher_name))
             if isinstance(teacher, nn.ModuleDict):
                 if len(teacher) != 1:
                     raise ConfigError(
                         'ReplayMemoryHook: the model has '
                         f'{len(teacher)} teachers; it replays one.')
-                teacher = _unwrap(next(iter(teacher.values())))
+                teacher = unwrap_model(next(iter(teacher.values())))
             head = teacher
             if self.teacher_logits:
                 try:
@@ -198,10 +193,10 @@ class ReplayMemoryHook(Hook):
 
     def _replay(self, model: nn.Module, optim_wrapper,
                 num: int) -> torch.Tensor:
-        student = getattr(_unwrap(model), self.student_name)
+        student = getattr(unwrap_model(model), self.student_name)
         optim = optim_wrapper[self.optim_key] if hasattr(
             optim_wrapper, 'optim_wrappers') else optim_wrapper
-        device = module_device(_unwrap(student))
+        device = module_device(unwrap_model(student))
         images, logits = self.memory.sample(num, device)
         with optim.optim_context(student):
             preds = student(images, mode='tensor')

@@ -7,7 +7,7 @@ from mmengine.logging import MMLogger
 from mmengine.runner import find_latest_checkpoint
 
 from mmdfkd.compat import make_weights_only, restore_weights_only
-from mmdfkd.models.utils import strip_module_prefix
+from mmdfkd.models.utils import strip_module_prefix, unwrap_model
 from mmdfkd.registry import HOOKS
 from mmdfkd.utils.errors import ConfigError, TrainingDiverged
 
@@ -41,8 +41,7 @@ def nonfinite_entries(checkpoint: Dict) -> List[str]:
 
 
 def _model_type(model) -> str:
-    from mmengine.model import is_model_wrapper
-    model = model.module if is_model_wrapper(model) else model
+    model = unwrap_model(model)
     return f'{type(model).__module__}.{type(model).__qualname__}'
 
 
@@ -96,9 +95,7 @@ class WeightsOnlyCheckpointHook(Hook):
 
     @staticmethod
     def _check_same_model(runner, checkpoint: dict) -> None:
-        from mmengine.model import is_model_wrapper
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         saved_type = (checkpoint.get('meta') or {}).get('model_type')
         this_type = _model_type(model)
         state = checkpoint.get('state_dict')

@@ -5,7 +5,7 @@ dir or a distillation spends hours on a wrong setting."""
 import os.path as osp
 from typing import List, Optional, Sequence
 
-from mmdfkd.datasets.data_files import missing_data_files
+from mmdfkd.datasets.data_files import loader_dataset, missing_data_files
 from mmdfkd.models.utils.checkpoint import missing_teacher
 from mmdfkd.utils.errors import ConfigError, format_problems
 
@@ -40,11 +40,8 @@ def data_input_size(cfg) -> Optional[int]:
     (or test) pipeline or data set declares it; None where it says
     nothing."""
     for loader in ('val_dataloader', 'test_dataloader'):
-        dataset = (cfg.get(loader) or {}).get('dataset')
-        while isinstance(dataset, dict) and isinstance(
-                dataset.get('dataset'), dict):
-            dataset = dataset['dataset']
-        if not isinstance(dataset, dict):
+        dataset = loader_dataset(cfg, loader)
+        if dataset is None:
             continue
         size = None
         for transform in dataset.get('pipeline') or []:
