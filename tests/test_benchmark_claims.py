@@ -19,6 +19,7 @@ def _runs(teacher=93.0, **finals):
     names = {'ours': 'ours', 'no_memory': 'ours w/o memory',
              'dafl': 'MMRazor DAFL', 'dfad': 'MMRazor DFAD'}
     return {names[k]: [dict(final=f, peak=f + 0.2, peak_minus_final=0.2,
+                            mean=f - 10, largest_drop=1.0,
                             seconds_to_target=seconds, plateau_gap=0.3,
                             teacher_accuracy=teacher,
                             teacher_weights_sha256=str(teacher))
@@ -42,14 +43,16 @@ def _line(lines, start):
 def test_memory_claim_compares_every_seed(benchmark, no_memory, verdict):
     lines = _claims(benchmark, _runs(ours=([90.0, 91.0], None),
                                      no_memory=(no_memory, None)))
-    assert _line(lines, '- memory vs no memory').endswith(': ' + verdict)
+    final = _line(lines, '- memory vs no memory').split('; ')[0]
+    assert final.startswith('- memory vs no memory: final ')
+    assert final.endswith(': ' + verdict)
     assert _line(lines, '- BN loss vs none').endswith(': not run yet')
 
 
 def test_one_seed_gives_no_verdict(benchmark):
     lines = _claims(benchmark, _runs(ours=([90.0], None),
                                      no_memory=([85.0, 86.0], None)))
-    assert _line(lines, '- memory vs no memory').endswith(
+    assert _line(lines, '- memory vs no memory').split('; ')[0].endswith(
         'above, too few seeds for a verdict')
 
 
@@ -171,3 +174,99 @@ def test_the_committed_teacher_is_the_recorded_one(tmp_path, monkeypatch):
         teacher.check_committed_teacher(str(changed))
     assert json.load(open(teacher.FACTS))['recipe_sha256'].startswith(
         '0e7ce37b')
+
+
+def _policy_table(benchmark, finals_means, seeds=3):
+    runs = {m: [dict(final=f, mean=mean, teacher_accuracy=93.0)] * seeds
+            for m, (f, mean) in finals_means.items()}
+    return benchmark.summarise(runs)
+
+
+@pytest.mark.parametrize('figures,winner', [
+    # the highest mean final wins when no other is within 0.5 points
+    ({'reservoir': (87.0, 80.0), 'FIFO': (88.0, 79.0),
+      'class-balanced': (86.0, 82.0)}, 'ours, FIFO memory'),
+    # within 0.5 points of the best final: the higher mean over the run
+    ({'reservoir': (87.0, 80.0), 'FIFO': (87.4, 79.0),
+      'class-balanced': (86.0, 82.0)}, 'ours, reservoir memory'),
+    ({'reservoir': (87.0, 80.0), 'FIFO': (87.4, 79.0),
+      'class-balanced': (86.95, 82.0)}, 'ours, class-balanced memory'),
+])
+def test_policy_rule_picks_the_winner(benchmark, figures, winner):
+    table = _policy_table(benchmark, {
+        f'ours, {k} memory': v for k, v in figures.items()})
+    line, = benchmark.policy_choice(table)
+    assert f'**{winner}**' in line, line
+
+
+def test_policy_rule_waits_for_every_seed(benchmark):
+    table = _policy_table(benchmark, {
+        'ours, reservoir memory': (87.0, 80.0),
+        'ours, FIFO memory': (88.0, 79.0),
+        'ours, class-balanced memory': (86.0, 82.0)}, seeds=3)
+    table['ours, FIFO memory']['final_n'] = 2
+    line, = benchmark.policy_choice(table)
+    assert 'not decided' in line and 'ours, FIFO memory' in line
+    assert benchmark.policy_choice({}) == []
+
+
+def _replay_runs(dafl, hook, ours, no_memory, ceiling):
+    """{method: runs} from {(final, mean, largest drop), ...} per seed."""
+    def runs(figures):
+        return [dict(final=f, mean=m, largest_drop=d, peak=f,
+                     peak_minus_final=0.0, teacher_accuracy=93.0,
+                     teacher_weights_sha256='t') for f, m, d in figures]
+    return {'MMRazor DAFL': runs(dafl), 'MMRazor DAFL + replay hook':
+            runs(hook), 'ours': runs(ours), 'ours w/o memory':
+            runs(no_memory), 'real-data KD (ceiling)': runs(ceiling)}
+
+
+def test_replay_targets_and_verdicts(benchmark):
+    runs = _replay_runs(
+        dafl=[(78.0, 61.0, 28.0), (76.0, 59.0, 20.0)],
+        hook=[(80.0, 67.0, 10.0), (79.0, 66.0, 9.0)],
+        ours=[(89.0, 80.0, 3.0), (88.0, 79.0, 4.0)],
+        no_memory=[(88.5, 79.5, 2.0), (87.0, 78.5, 5.0)],
+        ceiling=[(90.5, 85.0, 1.0)])
+    lines = _claims(benchmark, runs)
+    # mean 66.5 >= 60 + 5; drop 9.5 <= 24 / 2; final 79.5 >= 77
+    assert _line(lines, '- DAFL + replay hook mean over').endswith('met')
+    assert _line(lines, '- DAFL + replay hook largest drop').endswith('met')
+    assert _line(lines, '- DAFL + replay hook final').endswith('met')
+    line = _line(lines, '- DAFL + replay hook vs DAFL')
+    assert 'final 79.50 ± 0.50 (n=2) vs 77.00 ± 1.00 (n=2): held' in line
+    # every hook seed lost less than every DAFL seed
+    assert 'largest drop 9.50 ± 0.50 (n=2) vs 24.00 ± 4.00 (n=2): held' \
+        in line
+    # ours 88.5 vs 87.75 final: met; mean 79.5 vs 79.0: not + 1
+    assert _line(lines, '- ours final >= ours w/o memory').endswith('met')
+    assert _line(lines, '- ours mean over the run >= ours w/o').endswith(
+        'missed')
+    assert 'not shown' in _line(lines, '- memory vs no memory')
+    # ceiling 90.5 - 88.5 = 2.0: within 2 points
+    assert _line(lines, '- ours final within 2 points').endswith(
+        '(ceiling − ours 2.00), met')
+    runs['real-data KD (ceiling)'][0]['final'] = 91.0
+    assert _line(_claims(benchmark, runs),
+                 '- ours final within 2 points').endswith('missed')
+    runs['MMRazor DAFL + replay hook'][0].update(final=70.0, mean=62.0,
+                                                 largest_drop=17.0)
+    lines = _claims(benchmark, runs)
+    assert _line(lines, '- DAFL + replay hook mean over').endswith('missed')
+    assert _line(lines, '- DAFL + replay hook largest drop').endswith(
+        'missed')
+    assert _line(lines, '- DAFL + replay hook final').endswith('missed')
+
+
+def test_ceiling_is_a_line_in_the_plot(benchmark, tmp_path, monkeypatch):
+    import matplotlib.axes
+    lines = []
+    monkeypatch.setattr(matplotlib.axes.Axes, 'axhline',
+                        lambda self, y, **kw: lines.append((y, kw['label'])))
+    run = dict(history_iters=[10, 20], history_values=[40.0, 80.0],
+               time_per_iter=0.5, student_steps=1, final=80.0)
+    benchmark.plot(str(tmp_path / 'a.png'),
+                   {'ours': [run], 'real-data KD (ceiling)':
+                    [dict(run, final=91.0)]}, 93.0, 'test')
+    assert (91.0, 'real-data KD (ceiling), final (1 seed)') in lines
+    assert (93.0, 'teacher') in lines

@@ -166,3 +166,53 @@ def test_distillation_config_trains_and_validates(path, data_roots,
     metrics = runner.message_hub.get_scalar('val/accuracy/top1')
     assert 0 <= metrics.current() <= 100
     assert runner.iter == 2
+
+
+CEILING = 'configs/real_data_kd/kd_logits_resnet18w16_resnet18w8_fmnist.py'
+
+
+def test_real_data_ceiling_distils_with_the_teachers_training_images(
+        fmnist_root, tmp_path):
+    """The benchmark's ceiling: MMRazor's SingleTeacherDistill, KL on
+    logits only, the committed teacher's network loaded and frozen, the
+    student trained on the real training images (the teacher's 55,000)."""
+    from mmdfkd.benchmark.runner import shape_options
+    cfg = Config.fromfile(osp.join(REPO, CEILING))
+    assert cfg.model.type == 'SingleTeacherDistill'
+    assert cfg.model.calculate_student_loss is False
+    assert list(cfg.model.distiller.distill_losses.values())[0].type == \
+        'KLDivergence'
+    train = cfg.train_dataloader
+    assert (train.dataset.split, train.dataset.test_mode,
+            train.dataset.indices, train.batch_size) == ('train', False,
+                                                         55000, 64)
+    assert cfg.model.teacher_ckpt == \
+        'benchmarks/fmnist/teacher/fmnist_resnet18_w16_e20.pth'
+    # the benchmark sets its run length and teacher in the config's keys
+    assert shape_options(osp.join(REPO, CEILING), 160, 'T.pth') == {
+        'model.teacher_ckpt': 'T.pth', 'param_scheduler.T_max': 160}
+
+    torch.manual_seed(0)
+    teacher = MODELS.build(cfg.model.teacher)
+    cfg.model.teacher_ckpt = save_state_dict(teacher,
+                                             str(tmp_path / 'teacher.pth'))
+    for loader in ('train_dataloader', 'val_dataloader'):
+        cfg[loader].dataset.data_root = fmnist_root
+        cfg[loader].num_workers = 0
+    cfg.train_dataloader.batch_size = 4
+    cfg.train_cfg.max_iters = cfg.param_scheduler.T_max = 3
+    cfg.train_cfg.val_interval = 3
+    cfg.default_hooks.checkpoint = None
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    student = {k: v.clone()
+               for k, v in runner.model.architecture.state_dict().items()}
+    runner.train()
+    assert all(torch.equal(v, teacher.state_dict()[k])
+               for k, v in runner.model.teacher.state_dict().items())
+    assert not all(torch.equal(v, student[k]) for k, v in
+                   runner.model.architecture.state_dict().items())
+    assert len(runner.train_dataloader.dataset) > 0
+    assert not runner.train_dataloader.dataset.test_mode
+    accuracy = runner.message_hub.get_scalar('val/accuracy/top1').current()
+    assert 0 <= accuracy <= 100

@@ -173,3 +173,23 @@ def test_benchmark_collects_whichever_run_ends_first():
     assert running[0][1][0].poll() is None  # still running
     entry, status, _ = benchmark.wait_any(running)
     assert entry[0] == 'long' and status == 0 and running == []
+
+
+def test_benchmark_runs_the_replay_study_methods(tmp_path, fmnist_root):
+    """MMRazor's DAFL with the replay hook (ours' memory) and the
+    real-data ceiling run through the benchmark like any method."""
+    out_dir = tmp_path / 'out'
+    out = _run(['tools/benchmark.py', '--quick', '--data-root', fmnist_root,
+                '--out-dir', str(out_dir), '--work-dir',
+                str(tmp_path / 'work'), '--teacher-ckpt',
+                str(tmp_path / 'teacher.pth'), '--methods',
+                'MMRazor DAFL + replay hook', 'real-data KD (ceiling)'])
+    assert out.count('running ') == 2
+    results = json.loads((out_dir / 'results.json').read_text())
+    hook = results['runs']['MMRazor DAFL + replay hook'][0]
+    ceiling = results['runs']['real-data KD (ceiling)'][0]
+    assert hook['memory_bytes'] > 0  # the hook's memory
+    assert ceiling['memory_bytes'] == 0
+    assert hook['iters'] == ceiling['iters'] == 40
+    assert 0 <= ceiling['final'] <= 100
+    assert ceiling['student_steps'] == 1

@@ -27,7 +27,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
-from mmdfkd.benchmark.methods import DAFL_REPLAY_HOOK
+from mmdfkd.benchmark.methods import replay_hook_like_ours
 from mmdfkd.engine import use_fast_path
 from mmdfkd.registry import HOOKS, MODELS
 from mmdfkd.utils import keep_freed_memory
@@ -216,7 +216,7 @@ def variants(batch_size):
         DFAD_NAME: lambda: build(DFAD, batch_size),
         'MMRazor DAFL as shipped': lambda: build(DAFL, batch_size),
         'MMRazor DAFL + replay hook': lambda: hooked(
-            DAFL, batch_size, DAFL_REPLAY_HOOK),
+            DAFL, batch_size, replay_hook_like_ours()),
     }
 
 

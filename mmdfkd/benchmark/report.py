@@ -6,9 +6,17 @@ the plots."""
 import shlex
 import statistics
 
-from .methods import BASELINE_NAMES, COMPARISONS
+from .methods import (
+    BASELINE_NAMES,
+    CEILING_NAME,
+    COMPARISONS,
+    POLICY_CANDIDATES,
+)
 
 TARGET_GAP = 5.0  # "reached": accuracy >= teacher - 5 points
+POLICY_TIE = 0.5  # the replay study's rule: finals within 0.5 points tie
+POLICY_SEEDS = 3  # ... over 3 seeds each
+HOOK = 'MMRazor DAFL + replay hook'
 PLATEAU = 0.5  # plateaued: mean of the last 5 evaluations within 0.5 of
 # the mean of the 5 before
 DROP = 2.0  # a drop between two consecutive evaluations that counts
@@ -128,12 +136,15 @@ def claims(runs, table):
         if not (_values(runs, a, 'final') and _values(runs, b, 'final')):
             lines.append(f'- {claim}: not run yet')
             continue
-        lines.append(
-            f'- {claim}: final {fmt(a, "final")} vs {fmt(b, "final")}, '
-            f'peak − final {fmt(a, "peak_minus_final")} vs '
-            f'{fmt(b, "peak_minus_final")}: '
-            f'{_verdict(_values(runs, a, "final"), _values(runs, b, "final"))}'
-        )
+        parts = [
+            compare(runs, fmt, a, b, key, label, lower) for key, label, lower
+            in (('final', 'final', False),
+                ('mean', 'mean over the run', False),
+                ('largest_drop', 'largest drop', True))
+            if _values(runs, a, key) and _values(runs, b, key)
+        ]
+        lines.append(f'- {claim}: ' + '; '.join(parts))
+    lines += policy_choice(table)
     accs = [acc for acc, _ in teachers(runs).values()]
     lines += ['', 'Targets:',
               f'- teacher >= 92 %: {", ".join(f"{a:.2f}" for a in accs)} '
@@ -157,6 +168,7 @@ def claims(runs, table):
             f'ours {fmt("ours", "final")}, best baseline {best} '
             f'{fmt(best, "final")}: '
             f'{_target(verdict)}')
+    lines += replay_targets(table, fmt)
     lines.append(
         f'- ours peak − final <= 0.5: {fmt("ours", "peak_minus_final")}, '
         f'{"met" if ours["peak_minus_final"] <= 0.5 else "missed"}')
@@ -182,6 +194,82 @@ def claims(runs, table):
                  f'{"; ".join(flat) or "none"}. Not: '
                  f'{"; ".join(m for m in table if m not in flat) or "none"}')
     return lines
+
+
+def compare(runs, fmt, a, b, key, label, lower_is_better=False):
+    """'label A vs B: verdict', every seed against every seed; with
+    ``lower_is_better`` "held" means every seed of A is below B's."""
+    va, vb = _values(runs, a, key), _values(runs, b, key)
+    if lower_is_better:
+        va, vb = [-v for v in va], [-v for v in vb]
+    return f'{label} {fmt(a, key)} vs {fmt(b, key)}: {_verdict(va, vb)}'
+
+
+def _met(ok):
+    return 'met' if ok else 'missed'
+
+
+def replay_targets(table, fmt):
+    """The replay study's targets (means over seeds): the replay hook on
+    MMRazor's DAFL, ours' memory against none, ours against the real-data
+    ceiling."""
+    lines = []
+    if HOOK in table and 'MMRazor DAFL' in table:
+        h, d = table[HOOK], table['MMRazor DAFL']
+        lines += [
+            f'- DAFL + replay hook mean over the run >= DAFL\'s + 5: '
+            f'{fmt(HOOK, "mean")} vs {fmt("MMRazor DAFL", "mean")}, '
+            f'{_met(h["mean"] >= d["mean"] + 5)}',
+            f'- DAFL + replay hook largest drop <= half of DAFL\'s: '
+            f'{fmt(HOOK, "largest_drop")} vs '
+            f'{fmt("MMRazor DAFL", "largest_drop")}, '
+            f'{_met(h["largest_drop"] <= d["largest_drop"] / 2)}',
+            f'- DAFL + replay hook final >= DAFL\'s: {fmt(HOOK, "final")} '
+            f'vs {fmt("MMRazor DAFL", "final")}, '
+            f'{_met(h["final"] >= d["final"])}',
+        ]
+    if 'ours w/o memory' in table:
+        o, n = table['ours'], table['ours w/o memory']
+        lines += [
+            f'- ours final >= ours w/o memory: {fmt("ours", "final")} vs '
+            f'{fmt("ours w/o memory", "final")}, '
+            f'{_met(o["final"] >= n["final"])}',
+            f'- ours mean over the run >= ours w/o memory + 1: '
+            f'{fmt("ours", "mean")} vs {fmt("ours w/o memory", "mean")}, '
+            f'{_met(o["mean"] >= n["mean"] + 1)}',
+        ]
+    if CEILING_NAME in table:
+        gap = table[CEILING_NAME]['final'] - table['ours']['final']
+        lines.append(
+            f'- ours final within 2 points of the real-data ceiling: '
+            f'{fmt("ours", "final")} vs {fmt(CEILING_NAME, "final")} '
+            f'(ceiling − ours {gap:.2f}), {_met(gap <= 2)}')
+    return lines
+
+
+def policy_choice(table, candidates=POLICY_CANDIDATES):
+    """The replay study's rule, applied: the memory policy with the
+    highest mean final over ``POLICY_SEEDS`` seeds; where two are within
+    ``POLICY_TIE`` points, the higher mean over the run wins. Nothing
+    until every candidate has its seeds."""
+    present = [m for m in candidates if m in table]
+    if not present:
+        return []
+    short = [m for m in candidates
+             if table.get(m, {}).get('final_n', 0) < POLICY_SEEDS]
+    if short:
+        return [f'- memory policy by the rule: not decided, fewer than '
+                f'{POLICY_SEEDS} seeds for {"; ".join(short)}']
+    best = max(table[m]['final'] for m in candidates)
+    tied = [m for m in candidates if table[m]['final'] >= best - POLICY_TIE]
+    winner = max(tied, key=lambda m: table[m]['mean'])
+    figures = '; '.join(f'{m} final {table[m]["final"]:.2f}, mean over the '
+                        f'run {table[m]["mean"]:.2f}' for m in candidates)
+    how = (f'within {POLICY_TIE} points of the best final: '
+           f'{"; ".join(tied)}, the higher mean over the run wins'
+           if len(tied) > 1 else 'the highest mean final')
+    return [f'- memory policy by the rule: **{winner}** ({how}; '
+            f'{figures})']
 
 
 def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
@@ -274,6 +362,13 @@ def plot(path, runs, teacher_acc, split):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(15, 5.5), sharey=True)
     for method, results in runs.items():
+        if method == CEILING_NAME:  # a line: what real images reach
+            final = statistics.mean(r['final'] for r in results)
+            for ax in axes:
+                ax.axhline(final, color='tab:gray', ls=':', lw=1.5,
+                           label=f'{method}, final ({len(results)} '
+                           f'seed{"s" if len(results) > 1 else ""})')
+            continue
         length = min(len(r['history_values']) for r in results)
         iters = results[0]['history_iters'][:length]
         columns = [[r['history_values'][k] for r in results]

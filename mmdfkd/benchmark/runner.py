@@ -6,6 +6,7 @@ each finished run is written to ``<out-dir>/runs/<split>/<method>_seed<k>
 restarted with the same settings runs only what is missing (a run stopped
 half-way resumes from its last checkpoint)."""
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -180,15 +181,13 @@ def run_benchmark(args):
                 'randomness.seed': seed,
                 'train_cfg.max_iters': iters,
                 'train_cfg.val_interval': val_interval,
-                'param_scheduler.architecture.T_max': iters,
-                'param_scheduler.generator.T_max': iters,
+                **shape_options(config, iters, args.teacher_ckpt),
                 # a run stopped half-way (session end, kill) resumes from
                 # its last evaluation when the benchmark starts again
                 'default_hooks.checkpoint.interval': val_interval,
                 'default_hooks.checkpoint.max_keep_ckpts': 1,
                 'resume': True,
                 'default_hooks.logger.interval': max(1, iters // 20),
-                'model.teachers.teacher.ckpt_path': args.teacher_ckpt,
                 **split_opts,
                 **ablation,
             }
@@ -248,6 +247,40 @@ def run_benchmark(args):
         write_outputs(args, runs_dir, settings, final=False)
     print(f'runs took {time.perf_counter() - started:.0f} s', flush=True)
     write_outputs(args, runs_dir, settings, final=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _config_shape(config):
+    """(scheduler names or None for one scheduler, teacher checkpoint key)
+    of a config file."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    schedulers = cfg.get('param_scheduler')
+    if isinstance(schedulers, dict) and 'type' not in schedulers:
+        names = tuple(schedulers)  # one per optimizer wrapper
+    elif isinstance(schedulers, dict):
+        names = None
+    else:
+        raise ValueError(f'{config}: the benchmark sets the run length of '
+                         'one cosine scheduler per optimizer wrapper (a '
+                         'dict), not of a list of schedulers')
+    # data-free distillers (ours, MMRazor's) name their teachers;
+    # MMRazor's SingleTeacherDistill (the real-data ceiling) has one
+    key = 'model.teachers.teacher.ckpt_path' if 'teachers' in cfg.model \
+        else 'model.teacher_ckpt'
+    return names, key
+
+
+def shape_options(config, iters, teacher_ckpt):
+    """The run length of every scheduler of ``config`` and its teacher's
+    checkpoint, in the config's own keys."""
+    names, teacher_key = _config_shape(config)
+    options = {teacher_key: teacher_ckpt}
+    if names is None:
+        options['param_scheduler.T_max'] = iters
+    else:
+        options.update({f'param_scheduler.{n}.T_max': iters for n in names})
+    return options
 
 
 def counts(result, settings, args):
