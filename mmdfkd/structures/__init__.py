@@ -1,5 +1,13 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from .memory_policies import BaseMemoryPolicy, FIFOPolicy, ReservoirPolicy
+from .memory_policies import (
+    BaseMemoryPolicy,
+    ClassBalancedPolicy,
+    FIFOPolicy,
+    ReservoirPolicy,
+)
 from .replay_memory import ReplayMemory
 
-__all__ = ['BaseMemoryPolicy', 'FIFOPolicy', 'ReplayMemory', 'ReservoirPolicy']
+__all__ = [
+    'BaseMemoryPolicy', 'ClassBalancedPolicy', 'FIFOPolicy', 'ReplayMemory',
+    'ReservoirPolicy'
+]
