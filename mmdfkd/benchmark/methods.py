@@ -15,7 +15,8 @@ BASELINES = 'configs/baselines/{0}/{0}_logits_resnet18w16_resnet18w8_fmnist.py'
 def method(config, steps, options=None, seeds=3, fast_path=None, hooks=()):
     """One benchmark method: ``fast_path`` as
     :func:`mmdfkd.engine.use_fast_path`'s keywords, ``hooks`` appended to
-    the config's ``custom_hooks``."""
+    the config's ``custom_hooks`` (a function gives its hook config when
+    the run is planned, from the repository root)."""
     return dict(config=config, steps=steps, options=dict(options or {}),
                 seeds=seeds, fast_path=dict(fast_path or {}),
                 hooks=list(hooks))
@@ -61,7 +62,7 @@ METHODS = {
     # per iteration: 2 updates an iteration, so the same 16,000 student
     # updates take 8,000 iterations (and as many generator steps)
     'MMRazor DAFL + replay hook': method(
-        BASELINES.format('dafl'), 2, hooks=[replay_hook_like_ours()]),
+        BASELINES.format('dafl'), 2, hooks=[replay_hook_like_ours]),
     CEILING_NAME: method(CEILING, 1, seeds=1),
 }
 # the memory policies the replay study chooses from, on the validation

@@ -168,6 +168,7 @@ def run_benchmark(args):
         config, steps, seeds = (spec_of['config'], spec_of['steps'],
                                 spec_of['seeds'])
         ablation = spec_of['options']
+        hooks = [h() if callable(h) else h for h in spec_of['hooks']]
         iters = max(1, args.updates // steps)
         for seed in range(args.seeds or seeds):
             result_path = osp.join(runs_dir, f'{_slug(method)}_seed{seed}'
@@ -201,8 +202,8 @@ def run_benchmark(args):
             # MMRazor's methods run as their configs ship
             path = spec_of['fast_path'] or (
                 auto_path if config == OURS else {})
-            if path or spec_of['hooks']:
-                identity += [path, spec_of['hooks']]
+            if path or hooks:
+                identity += [path, hooks]
             key = hashlib.sha256(json.dumps(
                 identity, sort_keys=True).encode()).hexdigest()[:10]
             work_dir = osp.join(args.work_dir, args.split,
@@ -211,7 +212,7 @@ def run_benchmark(args):
                         data_root=args.data_root,
                         result=work_dir + '.result.json',
                         fast_path=path,
-                        hooks=spec_of['hooks'])
+                        hooks=hooks)
             todo.append((method, seed, steps, spec, result_path))
 
     if args.report_only:
