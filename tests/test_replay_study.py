@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 from mmdfkd.benchmark.methods import METHODS, POLICY_CANDIDATES
 from mmdfkd.benchmark.report import POLICY_SEEDS, policy_choice, summarise
+from mmdfkd.benchmark.runner import method_slug
 from mmdfkd.testing import REPO
 
 STUDY = osp.join(REPO, 'benchmarks/fmnist/replay_val')
@@ -31,9 +32,8 @@ def test_the_rule_was_applied_to_the_committed_runs():
     # the rule again, on the committed run files (not the summary)
     runs = {}
     for method in POLICY_CANDIDATES:
-        slug = method.replace(' ', '_').replace(',', '')
-        files = sorted(glob.glob(osp.join(STUDY, 'runs', 'val',
-                                          f'{slug}_seed*.json')))
+        files = sorted(glob.glob(osp.join(
+            STUDY, 'runs', 'val', f'{method_slug(method)}_seed*.json')))
         runs[method] = [json.load(open(p)) for p in files]
         assert len(runs[method]) >= POLICY_SEEDS, method
         assert all(r['settings']['split'] == 'val' for r in runs[method])

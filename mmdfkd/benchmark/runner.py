@@ -121,7 +121,8 @@ def teacher_accuracy(args, split_opts, quick_opts):
     return evaluate(cfg, args.teacher_ckpt)
 
 
-def _slug(method):
+def method_slug(method):
+    """The file-name form of a method name (run files, work dirs)."""
     return method.replace(' ', '_').replace(',', '').replace('/', '')
 
 
@@ -171,8 +172,8 @@ def run_benchmark(args):
         hooks = [h() if callable(h) else h for h in spec_of['hooks']]
         iters = max(1, args.updates // steps)
         for seed in range(args.seeds or seeds):
-            result_path = osp.join(runs_dir, f'{_slug(method)}_seed{seed}'
-                                   '.json')
+            result_path = osp.join(
+                runs_dir, f'{method_slug(method)}_seed{seed}.json')
             if osp.isfile(result_path):
                 with open(result_path) as f:
                     if counts(json.load(f), settings, args):
@@ -207,7 +208,7 @@ def run_benchmark(args):
             key = hashlib.sha256(json.dumps(
                 identity, sort_keys=True).encode()).hexdigest()[:10]
             work_dir = osp.join(args.work_dir, args.split,
-                                f'{_slug(method)}_seed{seed}_{key}')
+                                f'{method_slug(method)}_seed{seed}_{key}')
             spec = dict(config=config, work_dir=work_dir, options=options,
                         data_root=args.data_root,
                         result=work_dir + '.result.json',
@@ -298,7 +299,7 @@ def write_outputs(args, runs_dir, settings, final):
     runs = {}
     for method in METHODS:
         for name in sorted(os.listdir(runs_dir)):
-            if not name.startswith(_slug(method) + '_seed'):
+            if not name.startswith(method_slug(method) + '_seed'):
                 continue
             with open(osp.join(runs_dir, name)) as f:
                 result = json.load(f)
