@@ -258,6 +258,29 @@ def test_replay_targets_and_verdicts(benchmark):
     assert _line(lines, '- DAFL + replay hook final').endswith('missed')
 
 
+def test_claims_name_only_planned_comparisons(benchmark):
+    runs = _replay_runs(
+        dafl=[(78.0, 61.0, 28.0)], hook=[(80.0, 67.0, 10.0)],
+        ours=[(89.0, 80.0, 3.0)], no_memory=[(88.5, 79.5, 5.0)],
+        ceiling=[(90.5, 85.0, 1.0)])
+    del runs['MMRazor DAFL + replay hook']
+    planned = ['ours', 'ours w/o memory', 'MMRazor DAFL',
+               'MMRazor DAFL + replay hook']
+    lines = benchmark.claims(runs, benchmark.summarise(runs), planned)
+    # planned, no runs yet: said; not planned: left out
+    assert _line(lines, '- DAFL + replay hook vs DAFL').endswith(
+        ': not run yet')
+    assert not [line for line in lines
+                if line.startswith('- BN loss vs none')]
+    # one seed a side: a direction, in the measure's own sense (a smaller
+    # largest drop is the better one)
+    line = _line(lines, '- memory vs no memory')
+    assert 'largest drop 3.00 ± 0.00 (n=1) vs 5.00 ± 0.00 (n=1): below, ' \
+        'too few seeds' in line
+    assert 'final 89.00 ± 0.00 (n=1) vs 88.50 ± 0.00 (n=1): above, too ' \
+        'few seeds' in line
+
+
 def test_ceiling_is_a_line_in_the_plot(benchmark, tmp_path, monkeypatch):
     import matplotlib.axes
     lines = []

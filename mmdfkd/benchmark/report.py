@@ -123,9 +123,11 @@ def _target(verdict):
     return verdict if 'few seeds' in verdict else 'missed'
 
 
-def claims(runs, table):
+def claims(runs, table, planned=None):
     """The benchmark's claims and the issue's targets, each with its
-    numbers and a verdict, from the runs finished so far."""
+    numbers and a verdict, from the runs finished so far. A comparison
+    with no runs is said "not run yet" when both its methods are
+    ``planned`` (default: every comparison), and left out otherwise."""
     lines = []
 
     def fmt(method, key):
@@ -134,7 +136,8 @@ def claims(runs, table):
 
     for claim, a, b in COMPARISONS:
         if not (_values(runs, a, 'final') and _values(runs, b, 'final')):
-            lines.append(f'- {claim}: not run yet')
+            if planned is None or {a, b} <= set(planned):
+                lines.append(f'- {claim}: not run yet')
             continue
         parts = [
             compare(runs, fmt, a, b, key, label, lower) for key, label, lower
@@ -200,9 +203,11 @@ def compare(runs, fmt, a, b, key, label, lower_is_better=False):
     """'label A vs B: verdict', every seed against every seed; with
     ``lower_is_better`` "held" means every seed of A is below B's."""
     va, vb = _values(runs, a, key), _values(runs, b, key)
+    verdict = _verdict(va, vb)
     if lower_is_better:
-        va, vb = [-v for v in va], [-v for v in vb]
-    return f'{label} {fmt(a, key)} vs {fmt(b, key)}: {_verdict(va, vb)}'
+        verdict = _verdict([-v for v in va], [-v for v in vb]).replace(
+            'above', 'below')
+    return f'{label} {fmt(a, key)} vs {fmt(b, key)}: {verdict}'
 
 
 def _met(ok):

@@ -339,7 +339,7 @@ def write_outputs(args, runs_dir, settings, final):
         best_baseline=None if best is None else round(best, 2),
         **settings)
     suffix = '' if args.split == 'test' else '_val'
-    claim_lines = claims(runs, table)
+    claim_lines = claims(runs, table, planned=args.methods)
     with open(osp.join(args.out_dir, f'results{suffix}.json'), 'w') as f:
         json.dump(dict(meta=meta, teacher_accuracy=teacher_acc,
                        summary=table, claims=claim_lines,
