@@ -183,8 +183,9 @@ def test_benchmark_runs_the_replay_study_methods(tmp_path, fmnist_root):
                 '--out-dir', str(out_dir), '--work-dir',
                 str(tmp_path / 'work'), '--teacher-ckpt',
                 str(tmp_path / 'teacher.pth'), '--methods',
-                'MMRazor DAFL + replay hook', 'real-data KD (ceiling)'])
-    assert out.count('running ') == 2
+                'MMRazor DAFL + replay hook', 'real-data KD (ceiling)',
+                'MMRazor DAFL + replay hook, same iterations'])
+    assert out.count('running ') == 3
     results = json.loads((out_dir / 'results.json').read_text())
     hook = results['runs']['MMRazor DAFL + replay hook'][0]
     ceiling = results['runs']['real-data KD (ceiling)'][0]
@@ -193,4 +194,10 @@ def test_benchmark_runs_the_replay_study_methods(tmp_path, fmnist_root):
     # the same student updates: the hook makes 2 per iteration
     assert (hook['iters'], hook['student_steps']) == (20, 2)
     assert (ceiling['iters'], ceiling['student_steps']) == (40, 1)
+    # as a user adds it to DAFL's config: DAFL's iterations, so twice the
+    # updates
+    same_iters = results['runs'][
+        'MMRazor DAFL + replay hook, same iterations'][0]
+    assert (same_iters['iters'], same_iters['student_steps']) == (40, 2)
+    assert same_iters['memory_bytes'] > 0
     assert 0 <= ceiling['final'] <= 100

@@ -12,20 +12,26 @@ OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 BASELINES = 'configs/baselines/{0}/{0}_logits_resnet18w16_resnet18w8_fmnist.py'
 
 
-def method(config, steps, options=None, seeds=3, fast_path=None, hooks=()):
+def method(config, steps, options=None, seeds=3, fast_path=None, hooks=(),
+           budget='updates'):
     """One benchmark method: ``fast_path`` as
     :func:`mmdfkd.engine.use_fast_path`'s keywords, ``hooks`` appended to
     the config's ``custom_hooks`` (a function gives its hook config when
-    the run is planned, from the repository root)."""
+    the run is planned, from the repository root). ``budget``: the
+    benchmark's ``--updates`` counts student updates (``'updates'``: so
+    ``updates / steps`` iterations) or iterations (``'iterations'``: a
+    method that adds updates to a baseline's iterations)."""
+    assert budget in ('updates', 'iterations'), budget
     return dict(config=config, steps=steps, options=dict(options or {}),
                 seeds=seeds, fast_path=dict(fast_path or {}),
-                hooks=list(hooks))
+                hooks=list(hooks), budget=budget)
 
 
 # The real-data ceiling: the same student distilled from the same teacher
 # by MMRazor's SingleTeacherDistill with the teacher's training images
 CEILING = 'configs/real_data_kd/kd_logits_resnet18w16_resnet18w8_fmnist.py'
 CEILING_NAME = 'real-data KD (ceiling)'
+HOOK_SAME_ITERS = 'MMRazor DAFL + replay hook, same iterations'
 
 
 def replay_hook_like_ours():
@@ -63,6 +69,11 @@ METHODS = {
     # updates take 8,000 iterations (and as many generator steps)
     'MMRazor DAFL + replay hook': method(
         BASELINES.format('dafl'), 2, hooks=[replay_hook_like_ours]),
+    # the hook added to DAFL's config as a user would: DAFL's iterations
+    # (and generator steps), so twice its student updates
+    HOOK_SAME_ITERS: method(
+        BASELINES.format('dafl'), 2, hooks=[replay_hook_like_ours], seeds=1,
+        budget='iterations'),
     CEILING_NAME: method(CEILING, 1, seeds=1),
 }
 # the memory policies the replay study chooses from, on the validation
@@ -92,6 +103,8 @@ COMPARISONS = (
     ('FIFO vs class-balanced memory', 'ours, FIFO memory',
      'ours, class-balanced memory'),
     ('DAFL + replay hook vs DAFL', 'MMRazor DAFL + replay hook',
+     'MMRazor DAFL'),
+    ('DAFL + replay hook at DAFL\'s iterations vs DAFL', HOOK_SAME_ITERS,
      'MMRazor DAFL'),
     ('bfloat16 + channels_last vs float32', 'ours, bfloat16 + channels_last',
      'ours'),

@@ -170,7 +170,8 @@ def run_benchmark(args):
                                 spec_of['seeds'])
         ablation = spec_of['options']
         hooks = [h() if callable(h) else h for h in spec_of['hooks']]
-        iters = max(1, args.updates // steps)
+        iters = max(1, args.updates // steps
+                    if spec_of['budget'] == 'updates' else args.updates)
         for seed in range(args.seeds or seeds):
             result_path = osp.join(
                 runs_dir, f'{method_slug(method)}_seed{seed}.json')
