@@ -203,10 +203,11 @@ def compare(runs, fmt, a, b, key, label, lower_is_better=False):
     """'label A vs B: verdict', every seed against every seed; with
     ``lower_is_better`` "held" means every seed of A is below B's."""
     va, vb = _values(runs, a, key), _values(runs, b, key)
-    verdict = _verdict(va, vb)
     if lower_is_better:
         verdict = _verdict([-v for v in va], [-v for v in vb]).replace(
             'above', 'below')
+    else:
+        verdict = _verdict(va, vb)
     return f'{label} {fmt(a, key)} vs {fmt(b, key)}: {verdict}'
 
 
