@@ -25,15 +25,17 @@ LOOPS = _child(root.LOOPS, ['mmdfkd.engine'])
 DATASETS = _child(root.DATASETS, ['mmdfkd.datasets'])
 # replay-memory insertion policies
 TASK_UTILS = _child(root.TASK_UTILS, ['mmdfkd.structures'])
+# batch augmentations of replayed samples
+TRANSFORMS = _child(root.TRANSFORMS, ['mmdfkd.structures'])
 OPTIM_WRAPPERS = _child(root.OPTIM_WRAPPERS, ['mmdfkd.engine'])
 # The rest hold nothing of ours; they exist so that default_scope='mmdfkd'
 # resolves every kind of component without falling back with a warning.
-(RUNNERS, RUNNER_CONSTRUCTORS, DATA_SAMPLERS, TRANSFORMS, MODEL_WRAPPERS,
+(RUNNERS, RUNNER_CONSTRUCTORS, DATA_SAMPLERS, MODEL_WRAPPERS,
  WEIGHT_INITIALIZERS, OPTIMIZERS, OPTIM_WRAPPER_CONSTRUCTORS,
  PARAM_SCHEDULERS, METRICS, EVALUATOR, VISUALIZERS, VISBACKENDS,
  LOG_PROCESSORS, INFERENCERS, FUNCTIONS) = (
      _child(getattr(root, name)) for name in (
-         'RUNNERS', 'RUNNER_CONSTRUCTORS', 'DATA_SAMPLERS', 'TRANSFORMS',
+         'RUNNERS', 'RUNNER_CONSTRUCTORS', 'DATA_SAMPLERS',
          'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS',
          'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
          'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS',

@@ -5,9 +5,11 @@ from .memory_policies import (
     FIFOPolicy,
     ReservoirPolicy,
 )
+from .replay_augments import BatchRandomCrop, BatchRandomFlip
 from .replay_memory import ReplayMemory
 
 __all__ = [
-    'BaseMemoryPolicy', 'ClassBalancedPolicy', 'FIFOPolicy', 'ReplayMemory',
+    'BaseMemoryPolicy', 'BatchRandomCrop', 'BatchRandomFlip',
+    'ClassBalancedPolicy', 'FIFOPolicy', 'ReplayMemory',
     'ReservoirPolicy'
 ]

@@ -1,11 +1,11 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-from typing import Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmengine.dist import get_rank
 
-from mmdfkd.registry import MODELS, TASK_UTILS
+from mmdfkd.registry import MODELS, TASK_UTILS, TRANSFORMS
 
 from .memory_policies import BaseMemoryPolicy
 
@@ -50,8 +50,8 @@ class ReplayMemory(nn.Module):
             (uniform over the whole history),
             ``dict(type='mmdfkd.FIFOPolicy')`` (the newest samples) or
             ``dict(type='mmdfkd.ClassBalancedPolicy')`` (an equal share per
-            teacher class).
-            Defaults to the reservoir.
+            teacher class). Defaults to FIFO, the policy the replay study
+            chose (``benchmarks/fmnist/README.md``).
         push_per_iter (int, optional): How many of an iteration's fresh
             samples are offered; None offers the whole batch. Defaults to
             None.
@@ -71,30 +71,33 @@ class ReplayMemory(nn.Module):
             Defaults to None.
         store_logits (bool): Keep the teacher logits passed with the
             samples. Defaults to True.
+        augments (list[dict], optional): Registered batch transforms
+            (``mmdfkd.BatchRandomCrop``, ``mmdfkd.BatchRandomFlip``)
+            applied, in order, to every replayed batch, drawn from the
+            memory's own random generator (so seeded and resumed with it).
+            An augmented batch has no valid cached logits: :meth:`sample`
+            then returns None for them and the distiller has the teacher
+            label the augmented batch. None replays samples as stored, with
+            their cached logits. Defaults to None.
         seed (int): Seed of the memory's random generator; the rank is
             added to it. Defaults to 0.
         config_key (str): Where the config sets this memory, named in its
             error messages. Defaults to 'model.memory'.
     """
 
-    # state-dict version (torch's ``_version``, as BatchNorm's): 2 stores a
-    # uint8 memory with each sample's own channel ranges (``ranges``);
-    # version 1 quantised uint8 samples to the data's pixel range, which
-    # cannot be decoded without the data preprocessor and is refused
-    _version = 2
-
     DTYPES = tuple(_DTYPES)
 
     def __init__(self,
                  capacity: int,
                  policy: Union[dict, BaseMemoryPolicy] = dict(
-                     type='mmdfkd.ReservoirPolicy'),
+                     type='mmdfkd.FIFOPolicy'),
                  push_per_iter: Optional[int] = None,
                  push_interval: int = 1,
                  replay_batch_size: Optional[int] = None,
                  dtype: str = 'float16',
                  device: Optional[str] = None,
                  store_logits: bool = True,
+                 augments: Optional[List[dict]] = None,
                  seed: int = 0,
                  config_key: str = 'model.memory') -> None:
         super().__init__()
@@ -136,6 +139,10 @@ class ReplayMemory(nn.Module):
         self.dtype = dtype
         self.device = torch.device(device) if device is not None else None
         self.store_logits = store_logits
+        self.augments = [
+            TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
+            for cfg in (augments or [])
+        ]
         # Insertion decisions are made on the host (policies index Python
         # containers); replay indices are drawn where the storage lives, so
         # that a GPU memory needs no host-to-device copy per student step.
@@ -153,7 +160,7 @@ class ReplayMemory(nn.Module):
     def extra_repr(self) -> str:
         return (f'capacity={self.capacity}, '
                 f'policy={type(self.policy).__name__}, dtype={self.dtype}, '
-                f'size={self._size}')
+                f'size={self._size}, augments={self.augments}')
 
     def __len__(self) -> int:
         return self._size
@@ -305,11 +312,14 @@ class ReplayMemory(nn.Module):
         num: int,
         device=None
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """Draw ``num`` stored samples uniformly with replacement.
+        """Draw ``num`` stored samples uniformly with replacement, augmented
+        by ``augments``. Its cost does not depend on the capacity: ``num``
+        indices drawn, ``num`` samples read.
 
         Returns:
             tuple: float32 samples on ``device`` (default: the storage's) and
-            their stored logits, or None when logits are not stored.
+            their stored logits, or None when logits are not stored or the
+            samples were augmented.
         """
         if self._size == 0:
             raise RuntimeError('ReplayMemory.sample: the memory is empty.')
@@ -318,6 +328,10 @@ class ReplayMemory(nn.Module):
             self._size, (num, ), generator=rng, device=rng.device)
         samples = self._read(index)
         logits = None if self._logits is None else self._logits[index]
+        for augment in self.augments:
+            samples = augment(samples, rng)
+        if self.augments:
+            logits = None
         if device is not None:
             samples = samples.to(device, non_blocking=True)
             if logits is not None:
@@ -387,14 +401,9 @@ class ReplayMemory(nn.Module):
                 f'model.memory.dtype={self.dtype!r}. Resume with the '
                 'configuration of the saved run.')
         ranges = state_dict.get(prefix + _RANGES_KEY)
-        version = (local_metadata or {}).get('version', 1)
-        if size and self.dtype == 'uint8' and (version < 2 or ranges is None):
-            raise ValueError(
-                f'The checkpoint holds a uint8 replay memory of state '
-                f'version {version} (its samples quantised to the data\'s '
-                'pixel range, without per-sample ranges), which version '
-                f'{self._version} cannot decode. Start that run again, or '
-                'resume it with the mmdfkd that wrote it.')
+        if size and self.dtype == 'uint8' and ranges is None:
+            missing_keys.append(prefix + _RANGES_KEY)
+            return
         self._size, self._seen, self._updates = size, seen, updates
         # mmengine maps a resumed checkpoint to the training device; random
         # states must be host tensors

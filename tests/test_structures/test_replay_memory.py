@@ -35,7 +35,8 @@ def test_reservoir_keeps_every_sample_with_equal_probability():
     capacity, stream, trials = 10, 100, 1000
     counts = torch.zeros(stream)
     for seed in range(trials):
-        memory = ReplayMemory(capacity, dtype='float32', seed=seed)
+        memory = ReplayMemory(capacity, dtype='float32', seed=seed,
+                              policy=dict(type='mmdfkd.ReservoirPolicy'))
         for start in range(0, stream, 7):
             memory.push(*_stream(start, min(7, stream - start)))
         ids = _stored_ids(memory)
@@ -114,17 +115,20 @@ def test_uint8_checkpoint_without_ranges_is_refused():
     memory = ReplayMemory(4, dtype='uint8')
     memory.push(torch.randn(4, 1, 2, 2), torch.randn(4, 3))
     state = memory.state_dict()
-    old = state.copy()  # version 1: pixel-range codes, no ranges
-    old._metadata = {'': dict(version=1)}
-    with pytest.raises(ValueError, match='state version 1.*pixel range'):
-        ReplayMemory(4, dtype='uint8').load_state_dict(old)
-    del state['ranges']  # a version-2 state missing its ranges
-    with pytest.raises(ValueError, match='ranges.*Start that run again'):
+    del state['ranges']  # codes that cannot be decoded
+    with pytest.raises(RuntimeError, match='Missing key.*ranges'):
         ReplayMemory(4, dtype='uint8').load_state_dict(state)
-    # the current version loads back
+    # a complete state loads back
     ReplayMemory(4, dtype='uint8').load_state_dict(memory.state_dict())
     # float memories neither write nor need the key
     assert 'ranges' not in ReplayMemory(4).state_dict()
+
+
+def test_the_default_policy_is_what_the_configs_ship():
+    from mmengine.config import Config
+    shipped = Config.fromfile('configs/_base_/methods/dfkd.py').model.memory
+    assert type(ReplayMemory(4).policy).__name__ == \
+        shipped.policy.type.split('.')[-1]
 
 
 def test_errors_name_the_config_key_of_the_memory():

@@ -31,7 +31,10 @@ model = dict(
     # held-out generator samples, never trained on: student-teacher
     # agreement on them is a health signal that needs no real data
     holdout=dict(
-        type='mmdfkd.ReplayMemory', capacity=512, push_per_iter=8),
+        type='mmdfkd.ReplayMemory',
+        capacity=512,
+        policy=dict(type='mmdfkd.ReservoirPolicy'),
+        push_per_iter=8),
     replay_weight=1.0,
     # DFAD / MMRazor dfad: 5 student steps per generator step.
     student_iter=5)

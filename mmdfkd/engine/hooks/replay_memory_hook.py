@@ -36,7 +36,9 @@ class ReplayMemoryHook(Hook):
        batch drawn from it (``replay_batch_size`` samples, or as many as
        the teacher's last batch), against the cached logits (no teacher forward
        on replay): ``loss = replay_weight * D(S(x_m), T(x_m))``, through
-       the student's optimizer wrapper (mixed precision included).
+       the student's optimizer wrapper (mixed precision included). A memory
+       with ``augments`` replays augmented samples, which the teacher
+       labels (one teacher forward on the replay batch).
 
     So the hook adds one student update per iteration (DAFL: 2 instead of
     1; DFAD: 6 instead of 5) of ``replay_batch_size`` samples, whose cost is
@@ -100,6 +102,7 @@ class ReplayMemoryHook(Hook):
         self._input: Optional[torch.Tensor] = None
         self.memory: Optional[ReplayMemory] = None
         self._last: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+        self._teacher: Optional[nn.Module] = None
         self._recording = False
         self._handles = []
         self.replay_updates = 0
@@ -143,6 +146,7 @@ class ReplayMemoryHook(Hook):
                         f'{self.teacher_logits!r} (teacher_logits=); name '
                         'the module whose output is its logits, or None '
                         'for the teacher\'s own output.') from None
+            self._teacher = teacher
             self._handles = [
                 teacher.register_forward_pre_hook(self._record_input),
                 head.register_forward_hook(self._record_logits)
@@ -201,6 +205,9 @@ class ReplayMemoryHook(Hook):
         device = module_device(unwrap_model(student))
         images, logits = self.memory.sample(num, device)
         with optim.optim_context(student):
+            if logits is None:  # augmented: the teacher labels the batch
+                with torch.no_grad():
+                    logits = self._teacher(images, mode='tensor')
             preds = student(images, mode='tensor')
             loss = self.replay_weight * self.distill_loss(preds, logits)
         optim.update_params(loss)

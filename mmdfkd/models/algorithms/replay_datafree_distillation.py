@@ -15,10 +15,12 @@ from mmdfkd.structures import ReplayMemory
 from mmdfkd.utils.errors import TrainingDiverged
 
 from ..utils import (
+    backup_buffers,
     bn_statistics_gap,
     load_teacher_checkpoint,
     module_device,
     no_param_grads,
+    restore_buffers,
     unwrap_model,
 )
 
@@ -86,6 +88,19 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             data. None disables it. Defaults to None.
         replay_weight (float): Weight of the replay term of the student
             loss. Defaults to 1.0.
+        replay_share (float, optional): The student's schedule: None
+            trains each student step on a fresh batch of the data loader's
+            batch size plus ``memory.replay_batch_size`` replayed samples,
+            and offers the last student step's fresh batch to the memory.
+            A share in (0, 1] keeps the batch size and draws that share of
+            it from the memory (1: every student step trains on the memory
+            alone, as the pool-based peers do, and needs no generator
+            forward); the memory is then fed with the generator step's
+            samples. Defaults to None.
+        warmup_iters (int): The first iterations in which the generator
+            steps only fill the memory and the student does not train
+            (counted by the memory, so resumed with it). Needs ``memory``.
+            Defaults to 0.
         student_iter (int): Student steps per iteration. Defaults to 5.
         max_skipped_iters (int): Stop the run when every step of this many
             consecutive iterations was skipped for non-finite values.
@@ -108,6 +123,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                  memory: Optional[dict] = None,
                  holdout: Optional[dict] = None,
                  replay_weight: float = 1.0,
+                 replay_share: Optional[float] = None,
+                 warmup_iters: int = 0,
                  student_iter: int = 5,
                  max_skipped_iters: int = 10,
                  data_preprocessor: Optional[dict] = None,
@@ -125,6 +142,19 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         if max_skipped_iters < 1:
             raise ValueError('ReplayDataFreeDistillation: max_skipped_iters '
                              f'must be >= 1, got {max_skipped_iters}.')
+        if replay_share is not None and not 0 < replay_share <= 1:
+            raise ValueError('model.replay_share must be in (0, 1] or None, '
+                             f'got {replay_share!r}.')
+        if warmup_iters and memory is None:
+            raise ValueError('model.warmup_iters fills the replay memory: '
+                             'set model.memory, or warmup_iters=0.')
+        if replay_share is not None and holdout is not None and \
+                holdout.get('push_per_iter') is None:
+            raise ValueError(
+                'With model.replay_share set, the memory and the hold-out '
+                'both take generator-step samples: set '
+                'model.holdout.push_per_iter (the hold-out takes that many, '
+                'the memory the rest).')
         if not isinstance(teachers, dict) or len(teachers) != 1:
             raise ValueError(
                 'ReplayDataFreeDistillation: teachers must be a dict with '
@@ -133,6 +163,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self.student_iter = student_iter
         self.adv_weight = adv_weight
         self.replay_weight = replay_weight
+        self.replay_share = replay_share
+        self.warmup_iters = warmup_iters
         self.max_skipped_iters = max_skipped_iters
 
         (self.teacher_name, teacher_cfg), = teachers.items()
@@ -183,6 +215,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                                  "teacher's logits.")
         self.nonfinite_skips = 0
         self._skipped_iters = 0  # consecutive iterations with no update
+        self._buffers_backup: Optional[List[torch.Tensor]] = None
         self._latent_rng: Optional[torch.Generator] = None
         self._pending_rng_state: Optional[torch.Tensor] = None
         self._check_shapes()
@@ -335,25 +368,32 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         """
         batch_size = len(data['inputs'])
         skips_before = self.nonfinite_skips
-        log_vars = dict(
-            add_prefix(
-                self._generator_step(batch_size,
-                                     optim_wrapper['generator']),
-                'generator'))
+        gen_vars, generated = self._generator_step(batch_size,
+                                                   optim_wrapper['generator'])
+        log_vars = dict(add_prefix(gen_vars, 'generator'))
+        warmup = self.memory is not None and \
+            self.memory._updates < self.warmup_iters
+        feed_from_generator = warmup or self.replay_share is not None
+        if self.memory is not None and feed_from_generator and \
+                generated is not None:
+            self.memory.update(*generated)
         student_vars, fresh = {}, None
-        for _ in range(self.student_iter):
+        for _ in range(0 if warmup else self.student_iter):
             step_vars, step_fresh = self._student_step(
                 batch_size, optim_wrapper['architecture'])
+            if step_vars:
+                student_vars = step_vars
             if step_fresh is not None:
-                student_vars, fresh = step_vars, step_fresh
+                fresh = step_fresh
         log_vars.update(add_prefix(student_vars, 'student'))
         if self.memory is not None:
-            if fresh is not None:
+            if fresh is not None and not feed_from_generator:
                 self.memory.update(*fresh)
             log_vars['memory_size'] = len(self.memory)
             log_vars['memory_MB'] = self.memory.nbytes / 2**20
         log_vars['nonfinite_skips'] = self.nonfinite_skips
-        self._check_divergence(self.nonfinite_skips - skips_before)
+        steps = 1 + (0 if warmup else self.student_iter)
+        self._check_divergence(self.nonfinite_skips - skips_before, steps)
         return log_vars
 
     @torch.no_grad()
@@ -399,8 +439,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             metrics['datafree/bn_gap'] = gap
         return metrics
 
-    def _check_divergence(self, skipped_steps: int) -> None:
-        if skipped_steps < 1 + self.student_iter:
+    def _check_divergence(self, skipped_steps: int, steps: int) -> None:
+        if skipped_steps < steps:
             self._skipped_iters = 0
             return
         self._skipped_iters += 1
@@ -415,8 +455,13 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 'model.max_skipped_iters sets how many such iterations are '
                 'tolerated.')
 
-    def _generator_step(self, batch_size: int,
-                        optim: OptimWrapper) -> Dict[str, torch.Tensor]:
+    def _generator_step(
+        self, batch_size: int, optim: OptimWrapper
+    ) -> Tuple[Dict[str, torch.Tensor], Optional[Tuple[torch.Tensor,
+                                                       torch.Tensor]]]:
+        """One generator update; returns its log and, for the memory, its
+        samples not given to the hold-out with their teacher logits (None
+        when the step was skipped)."""
         with_features = 'features' in self.prior_inputs.values()
         with optim.optim_context(self.generator):
             images = self.generator(self._sample_latent(batch_size))
@@ -426,7 +471,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 t_logits, t_feats = self._teacher_forward(
                     images, with_features)
             if not torch.isfinite(t_logits).all():
-                return self._skip('generator output')
+                return self._skip('generator output'), None
             # The student is called unwrapped: no DDP gradient sync for it,
             # and its parameters get no gradient from the generator loss.
             with no_param_grads(self.student):
@@ -442,11 +487,14 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 losses[f'loss_{name}'] = loss(source)
         loss, log_vars = self.parse_losses(losses)
         if not torch.isfinite(loss):
-            return self._skip('generator loss')
+            return self._skip('generator loss'), None
         optim.update_params(loss)
+        images, t_logits = images.detach(), t_logits.detach()
+        held = 0
         if self.holdout is not None:
-            self.holdout.update(images.detach(), t_logits.detach())
-        return log_vars
+            self.holdout.update(images, t_logits)
+            held = self.holdout.push_per_iter or 0
+        return log_vars, (images[held:], t_logits[held:])
 
     def _student_step(
         self, batch_size: int, optim: OptimWrapper
@@ -454,37 +502,54 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                                                          torch.Tensor]]]:
         """One student update; returns its log and its fresh batch with the
         teacher logits (None when the step was skipped)."""
-        replay = self.memory is not None and len(self.memory) > 0
+        num_fresh, num_replay = batch_size, 0
+        if self.memory is not None and len(self.memory) > 0:
+            if self.replay_share is None:
+                num_replay = self.memory.replay_size(batch_size)
+            else:
+                num_replay = round(self.replay_share * batch_size)
+                num_fresh = batch_size - num_replay
+        student = unwrap_model(self.student)
         # one optimizer context for the whole step, so that mixed precision
         # (mmdfkd.AmpOptimWrapper) covers the teacher's forward too
         with optim.optim_context(self.student):
             with torch.no_grad():
-                images = self.generator(self._sample_latent(batch_size))
-                if replay:
+                inputs, mem_logits = [], None
+                if num_fresh:
+                    inputs.append(
+                        self.generator(self._sample_latent(num_fresh)))
+                if num_replay:
                     mem_images, mem_logits = self.memory.sample(
-                        self.memory.replay_size(batch_size), images.device)
-                if replay and mem_logits is None:
-                    # One teacher call for fresh and replayed samples.
-                    t_all = self.teacher(
-                        torch.cat([images, mem_images]), mode='tensor')
-                    t_logits = t_all[:batch_size]
-                    mem_logits = t_all[batch_size:]
-                else:
-                    t_logits = self.teacher(images, mode='tensor')
+                        num_replay, module_device(student))
+                    inputs.append(mem_images)
+                inputs = torch.cat(inputs) if len(inputs) > 1 else inputs[0]
+                if mem_logits is None:
+                    # one teacher call for fresh and replayed samples
+                    t_all = self.teacher(inputs, mode='tensor')
+                    t_logits = t_all[:num_fresh]
+                    mem_logits = t_all[num_fresh:]
+                else:  # replayed with the logits cached beside them
+                    t_logits = self.teacher(inputs[:num_fresh], mode='tensor')
             # checked before the student's forward, which would otherwise
             # put the non-finite values into its BatchNorm statistics
             if not torch.isfinite(t_logits).all():
                 return self._skip('generator output'), None
-            inputs = torch.cat([images, mem_images]) if replay else images
+            self._buffers_backup = backup_buffers(student,
+                                                  self._buffers_backup)
             s_logits = self.student(inputs, mode='tensor')
-            losses = dict(
-                loss_fresh=self.distill_loss(s_logits[:batch_size],
-                                             t_logits))
-            if replay:
+            losses = {}
+            if num_fresh:
+                losses['loss_fresh'] = self.distill_loss(
+                    s_logits[:num_fresh], t_logits)
+            if num_replay:
                 losses['loss_replay'] = self.replay_weight * \
-                    self.distill_loss(s_logits[batch_size:], mem_logits)
+                    self.distill_loss(s_logits[num_fresh:], mem_logits)
         loss, log_vars = self.parse_losses(losses)
         if not torch.isfinite(loss):
+            # the forward updated BatchNorm's running statistics with the
+            # values that made the loss non-finite: put them back
+            restore_buffers(student, self._buffers_backup)
             return self._skip('student loss'), None
         optim.update_params(loss)
-        return log_vars, (images, t_logits)
+        fresh = None if not num_fresh else (inputs[:num_fresh], t_logits)
+        return log_vars, fresh

@@ -6,14 +6,17 @@ from .checkpoint import (
     missing_teacher,
 )
 from .misc import (
+    backup_buffers,
     module_device,
     no_param_grads,
+    restore_buffers,
     strip_module_prefix,
     unwrap_model,
 )
 
 __all__ = [
-    'bn_statistics_gap', 'checkpoint_mismatch', 'load_teacher_checkpoint',
-    'missing_teacher', 'module_device', 'no_param_grads',
+    'backup_buffers', 'bn_statistics_gap', 'checkpoint_mismatch',
+    'load_teacher_checkpoint',
+    'missing_teacher', 'module_device', 'no_param_grads', 'restore_buffers',
     'strip_module_prefix', 'unwrap_model'
 ]

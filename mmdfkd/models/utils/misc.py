@@ -1,6 +1,6 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, List, Optional
 
 import torch
 import torch.nn as nn
@@ -36,3 +36,23 @@ def no_param_grads(module: nn.Module) -> Iterator[None]:
         yield
     finally:
         set_requires_grad(module, True)
+
+
+def backup_buffers(module: nn.Module,
+                   backup: Optional[List[torch.Tensor]] = None
+                   ) -> List[torch.Tensor]:
+    """Copy ``module``'s floating-point buffers (BatchNorm's running
+    statistics) into ``backup`` (allocated on the first call), with one
+    fused copy, so that :func:`restore_buffers` can undo a forward."""
+    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    if backup is None or len(backup) != len(buffers):
+        return [b.detach().clone() for b in buffers]
+    torch._foreach_copy_(backup, buffers)
+    return backup
+
+
+@torch.no_grad()
+def restore_buffers(module: nn.Module, backup: List[torch.Tensor]) -> None:
+    """Put back the buffers saved by :func:`backup_buffers`."""
+    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    torch._foreach_copy_(buffers, backup)

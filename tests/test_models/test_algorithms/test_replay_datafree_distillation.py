@@ -56,7 +56,7 @@ def test_generator_step_leaves_student_and_teacher_untouched():
     teacher = _state(algorithm.teacher)
     generator = _state(algorithm.generator)
 
-    log = algorithm._generator_step(BATCH, optim['generator'])
+    log, _ = algorithm._generator_step(BATCH, optim['generator'])
 
     assert {'loss_adv', 'loss_bn'} <= set(log)
     for p, before, g in zip(algorithm.student.parameters(), student_params,
