@@ -26,10 +26,10 @@ test: install lint
 data-fmnist: $(FMNIST_DIR)/t10k-images-idx3-ubyte
 
 $(FMNIST_DIR)/t10k-images-idx3-ubyte:
-	bash tools/prepare_fmnist.sh $(FMNIST_DIR)
+	bash tools/dataset_converters/prepare_fmnist.sh $(FMNIST_DIR)
 
 demo: install data-fmnist
-	$(PY) tools/demo.py
+	$(PY) demo/fmnist_demo.py
 
 benchmark: install data-fmnist
 	$(PY) tools/benchmark.py

@@ -1,11 +1,11 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
-"""The figures and verdicts mmdfkd.benchmark.report writes into
+"""The figures and verdicts fmnist_benchmark.report writes into
 results.md."""
 import shlex
 
 import pytest
 
-from mmdfkd.benchmark import report
+from fmnist_benchmark import report
 
 
 @pytest.fixture(scope='module')
@@ -158,7 +158,7 @@ def test_the_committed_teacher_is_the_recorded_one(tmp_path, monkeypatch):
 
     import torch
 
-    from mmdfkd.benchmark import teacher
+    from fmnist_benchmark import teacher
     from mmdfkd.testing import REPO
     from mmdfkd.utils.errors import ConfigError
     monkeypatch.chdir(REPO)

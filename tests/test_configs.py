@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmdfkd.benchmark.experiments import HELPER_PREFIXES
+from fmnist_benchmark.experiments import HELPER_PREFIXES
 from mmdfkd.registry import MODELS
 from mmdfkd.testing import REPO, save_state_dict
 
@@ -74,7 +74,7 @@ def test_benchmark_teacher_training_is_reproducible(tmp_path, fmnist_root):
     """The benchmark's teacher is trained again on every fresh machine and
     its finished runs count only for the same weights: the same seed must
     give the very same weights, another seed other weights."""
-    from mmdfkd.benchmark import load_config, train_teacher, weights_sha256
+    from fmnist_benchmark import load_config, train_teacher, weights_sha256
 
     def train(name, seed):
         cfg = load_config(
@@ -176,7 +176,7 @@ def test_real_data_ceiling_distils_with_the_teachers_training_images(
     """The benchmark's ceiling: MMRazor's SingleTeacherDistill, KL on
     logits only, the committed teacher's network loaded and frozen, the
     student trained on the real training images (the teacher's 55,000)."""
-    from mmdfkd.benchmark.runner import shape_options
+    from fmnist_benchmark.runner import shape_options
     cfg = Config.fromfile(osp.join(REPO, CEILING))
     assert cfg.model.type == 'SingleTeacherDistill'
     assert cfg.model.calculate_student_loss is False

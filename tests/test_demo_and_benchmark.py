@@ -22,7 +22,7 @@ def _run(args, timeout=900):
 
 def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
     work = str(tmp_path / 'demo')
-    out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
+    out = _run(['demo/fmnist_demo.py', '--quick', '--data-root', fmnist_root,
                 '--work-dir', work, '--teacher-ckpt',
                 str(tmp_path / 'teacher.pth'), '--path', 'float32'])
     for row in ('teacher accuracy (real test split)',
@@ -46,7 +46,7 @@ def test_demo_pipeline_prints_the_table_and_draws(tmp_path, fmnist_root):
     assert names == {'generator_samples', 'memory_samples'}
     assert 'float32, NCHW, eager' in out  # the config as it ships
     # the teacher is reused on a second run, here on the fastest path
-    out = _run(['tools/demo.py', '--quick', '--data-root', fmnist_root,
+    out = _run(['demo/fmnist_demo.py', '--quick', '--data-root', fmnist_root,
                 '--work-dir', work, '--teacher-ckpt',
                 str(tmp_path / 'teacher.pth')])  # --path auto
     assert 'Reusing the teacher' in out
@@ -163,7 +163,7 @@ def test_bare_baseline_loops_train_and_report(tmp_path, fmnist_root):
 def test_benchmark_collects_whichever_run_ends_first():
     """Two runs side by side: the shorter one is collected (and its result
     written) while the longer one goes on, not after it."""
-    from mmdfkd.benchmark import runner as benchmark
+    from fmnist_benchmark import runner as benchmark
     running = [(name, (subprocess.Popen(
         [sys.executable, '-c', f'import time; time.sleep({sleep})']), ))
                for name, sleep in (('long', 8), ('short', 0.5))]

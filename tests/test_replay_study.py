@@ -10,9 +10,9 @@ import re
 
 from mmengine.config import Config
 
-from mmdfkd.benchmark.methods import METHODS, POLICY_CANDIDATES
-from mmdfkd.benchmark.report import POLICY_SEEDS, policy_choice, summarise
-from mmdfkd.benchmark.runner import method_slug
+from fmnist_benchmark.methods import METHODS, POLICY_CANDIDATES
+from fmnist_benchmark.report import POLICY_SEEDS, policy_choice, summarise
+from fmnist_benchmark.runner import method_slug
 from mmdfkd.testing import REPO
 
 STUDY = osp.join(REPO, 'benchmarks/fmnist/replay_val')

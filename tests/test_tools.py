@@ -204,7 +204,7 @@ def test_missing_data_stops_before_the_runner_and_creates_nothing(tmp_path):
                   str(tmp_path / 'w'), '--cfg-options', *_data(root)])
     assert f"the FashionMNIST files are not under data_root='{root}'" in out
     assert 't10k-images-idx3-ubyte' in out
-    assert f'bash tools/prepare_fmnist.sh {root}' in out
+    assert f'bash tools/dataset_converters/prepare_fmnist.sh {root}' in out
     assert 'Traceback' not in out and 'URLError' not in out
     assert not osp.exists(osp.dirname(root))
     # a teacher recipe on a data set that is not there (CIFAR-100)
@@ -331,7 +331,8 @@ def test_datafree_validation_without_any_real_data(tmp_path):
 
 
 def test_measure_iter_time_prints_every_path_side_by_side():
-    log = _run([sys.executable, 'tools/measure_iter_time.py', '--batch-size',
+    log = _run([sys.executable, 'tools/analysis_tools/measure_iter_time.py',
+                '--batch-size',
                 '4', '--rounds', '1', '--iters', '1', '--threads', '1',
                 '--variants', 'bare', 'ours as shipped', 'ours, float32',
                 'ours, bfloat16 +', 'MMRazor DFAD', 'MMRazor DAFL as',

@@ -15,7 +15,7 @@ what is missing. Summaries: ``results.json``, ``results.md`` and
     python tools/benchmark.py                   # the reported benchmark
     python tools/benchmark.py --quick           # same pipeline, minutes
 
-The logic lives in :mod:`mmdfkd.benchmark` (methods, runner, report); this
+The logic lives in :mod:`fmnist_benchmark` (methods, runner, report); this
 file only parses the command line.
 
 ``--split val`` evaluates on the last 5,000 Fashion-MNIST training images,
@@ -25,7 +25,7 @@ which the benchmark teacher does not train on and no data-free run sees;
 import argparse
 import json
 
-from mmdfkd.benchmark import (
+from fmnist_benchmark import (
     DEFAULT_METHODS,
     METHODS,
     TEACHER_CKPT,
@@ -83,7 +83,7 @@ def parse_args():
 def main():
     args = parse_args()
     if args.train_teacher:
-        from mmdfkd.benchmark.teacher import train_and_export
+        from fmnist_benchmark.teacher import train_and_export
         facts = train_and_export(args.data_root, args.work_dir + '/teacher')
         print(json.dumps(facts, indent=1))
         return

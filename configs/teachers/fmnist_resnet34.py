@@ -1,7 +1,7 @@
 # Fashion-MNIST teacher: mmpretrain's ResNet-34 CIFAR recipe on 1-channel
-# 28x28 input, 40 epochs (data: `bash tools/prepare_fmnist.sh
-# data/fashion_mnist`). Makes checkpoints/fmnist_resnet34_teacher.pth (see
-# cifar10_resnet34.py).
+# 28x28 input, 40 epochs (data:
+# `bash tools/dataset_converters/prepare_fmnist.sh data/fashion_mnist`).
+# Makes checkpoints/fmnist_resnet34_teacher.pth (see cifar10_resnet34.py).
 _base_ = ['../_base_/teacher_runtime.py', '../_base_/datasets/fmnist.py']
 model = dict(backbone=dict(in_channels=1))
 train_dataloader = dict(

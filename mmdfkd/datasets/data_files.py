@@ -11,8 +11,8 @@ from typing import List, Optional, Sequence
 
 _HOW = {
     'FashionMNIST':
-    'bash tools/prepare_fmnist.sh {root} (puts the Debian package '
-    'dataset-fashion-mnist there)',
+    'bash tools/dataset_converters/prepare_fmnist.sh {root} (puts the '
+    'Debian package dataset-fashion-mnist there)',
     'MNIST':
     'download the four idx .gz files from http://yann.lecun.com/exdb/mnist/ '
     'and gunzip them into {root}',

@@ -1,7 +1,7 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 """Config edits that switch a run to a faster path (mixed precision,
 channels_last, compiled sub-modules), shared by ``tools/train.py``, the
-demo, the benchmark and ``tools/measure_iter_time.py``."""
+demo, the benchmark and ``tools/analysis_tools/measure_iter_time.py``."""
 from typing import Optional
 
 from mmengine.config import Config, ConfigDict
@@ -55,8 +55,9 @@ def use_fast_path(cfg: Config,
 
 def fastest_path() -> dict:
     """:func:`use_fast_path` keywords of the fastest path measured to keep
-    accuracy, for the machine this runs on (``tools/measure_iter_time.py``
-    and ``benchmarks/fmnist/README.md``, "The fast path"): on a CPU that
+    accuracy, for the machine this runs on
+    (``tools/analysis_tools/measure_iter_time.py`` and
+    ``benchmarks/fmnist/README.md``, "The fast path"): on a CPU that
     computes bfloat16 natively, bfloat16 + channels_last; on another CPU,
     channels_last (float32, the same arithmetic); on a GPU, the configs as
     they ship (``--amp`` for float16)."""

@@ -41,9 +41,16 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import mmdfkd  # noqa: F401
-from mmdfkd.benchmark.methods import BASELINES, TEACHER_CKPT, VAL_SPLIT
 from mmdfkd.registry import MODELS
 from mmdfkd.utils import keep_freed_memory
+
+# the benchmark harness lives in tools/fmnist_benchmark, beside the tools
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+from fmnist_benchmark.methods import (  # noqa: E402
+    BASELINES,
+    TEACHER_CKPT,
+    VAL_SPLIT,
+)
 
 STUDENT_STEPS = dict(dfad=5, zskt=10)
 

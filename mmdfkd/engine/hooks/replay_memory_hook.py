@@ -43,7 +43,8 @@ class ReplayMemoryHook(Hook):
     So the hook adds one student update per iteration (DAFL: 2 instead of
     1; DFAD: 6 instead of 5) of ``replay_batch_size`` samples, whose cost is
     one student forward and backward on that batch (measured in
-    ``tools/measure_iter_time.py``: on the benchmark's Fashion-MNIST DAFL,
+    ``tools/analysis_tools/measure_iter_time.py``: on the benchmark's
+    Fashion-MNIST DAFL,
     batch 64, +9 % per iteration at 1 thread and +20 % at 2, so less per
     student update than DAFL's own update). Ours with its own ``model.memory``
     instead mixes the replay batch into every student step, with no extra

@@ -16,11 +16,18 @@
 import argparse
 import os
 import os.path as osp
+import sys
 import time
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.apis import export_student
-from mmdfkd.benchmark import (
+from mmdfkd.engine import describe_path, fastest_path, use_fast_path
+from mmdfkd.utils import keep_freed_memory
+
+# the benchmark harness lives in tools/fmnist_benchmark, beside the tools
+sys.path.insert(
+    0, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'tools'))
+from fmnist_benchmark import (  # noqa: E402
     TEACHER_CKPT,
     distil,
     evaluate,
@@ -29,8 +36,6 @@ from mmdfkd.benchmark import (
     set_data_root,
     train_teacher,
 )
-from mmdfkd.engine import describe_path, fastest_path, use_fast_path
-from mmdfkd.utils import keep_freed_memory
 
 TEACHER_CFG = 'configs/teachers/fmnist_resnet18_w16.py'
 DISTIL_CFG = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
@@ -66,7 +71,8 @@ def check_data(root):
     if missing:
         raise SystemExit(
             f'Fashion-MNIST not found in {root} (missing {missing}). Run '
-            f'`bash tools/prepare_fmnist.sh {root}` (installs the Debian '
+            '`bash tools/dataset_converters/prepare_fmnist.sh '
+            f'{root}` (installs the Debian '
             'package dataset-fashion-mnist) or `make demo`.')
 
 

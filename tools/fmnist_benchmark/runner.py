@@ -31,7 +31,7 @@ from .report import (
 
 
 # ---------------------------------------------------------------------------
-# one run, in a child process: python -m mmdfkd.benchmark.runner SPEC
+# one run, in a child process: python -m fmnist_benchmark.runner SPEC
 def run_one(spec_path):
     import mmdfkd  # noqa: F401
     from mmdfkd.engine import use_fast_path
@@ -60,11 +60,15 @@ def start(spec, log_path, threads):
         'w', suffix='.json', delete=False)
     json.dump(spec, spec_file)
     spec_file.close()
+    # the child imports this package as the parent does: from tools/
+    tools = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    path = os.pathsep.join(
+        p for p in (tools, os.environ.get('PYTHONPATH')) if p)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
+               MKL_NUM_THREADS=str(threads), PYTHONPATH=path)
     log = open(log_path, 'a')  # a resumed run adds to its log
     child = subprocess.Popen(
-        [sys.executable, '-m', 'mmdfkd.benchmark.runner', spec_file.name],
+        [sys.executable, '-m', 'fmnist_benchmark.runner', spec_file.name],
         stdout=log, stderr=subprocess.STDOUT, env=env)
     return child, spec_file.name, log
 

@@ -13,11 +13,14 @@ Variants run round-robin, a few iterations each per round, so that drifts
 of the machine hit all of them alike; the table gives the median. Compare
 times only within one run: the CPU differs between machines.
 
-    python tools/measure_iter_time.py --threads 1
-    python tools/measure_iter_time.py --threads 2 [--rounds 5] [--iters 3]
+    python tools/analysis_tools/measure_iter_time.py --threads 1
+    python tools/analysis_tools/measure_iter_time.py --threads 2 \
+        [--rounds 5] [--iters 3]
 """
 import argparse
+import os.path as osp
 import statistics
+import sys
 import time
 
 import torch
@@ -27,11 +30,14 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
-from mmdfkd.benchmark.methods import replay_hook_like_ours
 from mmdfkd.engine import use_fast_path
 from mmdfkd.registry import HOOKS, MODELS
 from mmdfkd.utils import keep_freed_memory
 from mmdfkd.utils.cpu_features import cpu_has_native_bf16, cpu_name
+
+# the benchmark harness lives in tools/fmnist_benchmark, beside the tools
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+from fmnist_benchmark.methods import replay_hook_like_ours  # noqa: E402
 
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 DFAD = 'configs/baselines/dfad/dfad_logits_resnet18w16_resnet18w8_fmnist.py'
@@ -85,14 +91,25 @@ class BareStep:
     """Our iteration as a bare PyTorch loop, the reference of the speed
     target: the same teacher, student and generator modules, plain torch
     optimizers with the config's settings, BatchNorm statistics through
-    forward hooks, a reservoir memory of float16 samples and float32 teacher
-    logits in two preallocated tensors."""
+    forward hooks, and the memory the config ships: a FIFO ring of float16
+    samples and float32 teacher logits in two preallocated tensors (it
+    refuses other policies, dtypes, augments and replay shares rather than
+    time something else)."""
 
     def __init__(self, model, cfg):
         self.teacher, self.student = model.teacher, model.student
         self.generator = model.generator
         self.k = cfg.model.student_iter
         mem = cfg.model.memory
+        policy = mem.get('policy', {}).get('type', 'mmdfkd.FIFOPolicy')
+        if policy != 'mmdfkd.FIFOPolicy' or mem.get('dtype') != 'float16' \
+                or mem.get('augments') or cfg.model.get('replay_share'):
+            raise SystemExit(
+                'The bare step times a float16 FIFO memory with cached '
+                'logits beside fresh samples; this config ships '
+                f'{policy}, dtype {mem.get("dtype")!r}, augments '
+                f'{mem.get("augments")}, replay_share '
+                f'{cfg.model.get("replay_share")}: update BareStep first.')
         self.capacity, self.push = mem.capacity, mem.push_per_iter
         self.replay = mem.replay_batch_size
         self.bn_weight = cfg.model.bn_loss.loss_weight
@@ -124,11 +141,9 @@ class BareStep:
                                        dtype=torch.float16)
             self.logits = torch.empty((self.capacity, t.shape[1]))
         for i in range(min(num or self.push, len(x))):
-            slot = self.seen if self.seen < self.capacity else int(
-                torch.randint(self.seen + 1, (1, )))
-            if slot < self.capacity:
-                self.samples[slot] = x[i]
-                self.logits[slot] = t[i]
+            slot = self.seen % self.capacity  # FIFO ring
+            self.samples[slot] = x[i]
+            self.logits[slot] = t[i]
             self.seen += 1
         self.size = min(self.capacity, self.seen)
 
