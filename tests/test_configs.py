@@ -22,7 +22,7 @@ def _configs(folder):
                            recursive=True))
 
 
-DISTILL = _configs('dfkd') + _configs('baselines')
+DISTILL = _configs('dfkd') + _configs('baselines') + _configs('fast_dfkd')
 TEACHERS = _configs('teachers')
 
 
@@ -159,6 +159,9 @@ def test_distillation_config_trains_and_validates(path, data_roots,
     cfg.default_hooks.checkpoint = None
     if cfg.model.get('memory'):
         cfg.model.memory.replay_batch_size = 2
+    if cfg.model.get('warmup_iters'):  # Fast-DFKD: one round, then a step
+        cfg.model.warmup_iters, cfg.model.student_iter = 1, 1
+        cfg.param_scheduler.architecture.update(begin=1, T_max=1)
     cfg.work_dir = str(tmp_path / 'work')
 
     runner = Runner.from_cfg(cfg)
@@ -216,3 +219,19 @@ def test_real_data_ceiling_distils_with_the_teachers_training_images(
     assert not runner.train_dataloader.dataset.test_mode
     accuracy = runner.message_hub.get_scalar('val/accuracy/top1').current()
     assert 0 <= accuracy <= 100
+
+
+def test_benchmark_shapes_a_late_scheduler_after_the_warm_up():
+    """Fast-DFKD's student schedule begins after its warm-up rounds: the
+    benchmark moves its start to the warm-up it runs and keeps the
+    generator's constant schedule as it is."""
+    from fmnist_benchmark.methods import FAST_DFKD
+    from fmnist_benchmark.runner import shape_options
+    options = shape_options(osp.join(REPO, FAST_DFKD), 3490, 'T.pth', 290)
+    assert options == {
+        'model.teachers.teacher.ckpt_path': 'T.pth',
+        'param_scheduler.architecture.begin': 290,
+        'param_scheduler.architecture.T_max': 3200}
+    quick = shape_options(osp.join(REPO, FAST_DFKD), 10, 'T.pth', 2)
+    assert quick['param_scheduler.architecture.begin'] == 2
+    assert quick['param_scheduler.architecture.T_max'] == 8

@@ -5,6 +5,8 @@ the caller owns (the replay memory's), so that they are seeded and resume
 bit for bit with it. They work on model inputs (the generator's output, after
 normalisation), not on images, which is why mmpretrain's pipeline
 transforms do not serve here."""
+from typing import Sequence, Union
+
 import torch
 
 from mmdfkd.registry import TRANSFORMS
@@ -22,11 +24,16 @@ class BatchRandomCrop:
 
     Args:
         padding (int): Pixels added on each side. Defaults to 4.
-        pad_value (float): Value of the padding, in the model's input space
-            (0 is the data's mean after normalisation). Defaults to 0.
+        pad_value (float | list[float]): Value of the padding, in the
+            space of the stored samples, one for all channels or one per
+            channel (normalised samples padded as black pixels, as the
+            peers pad images before normalising: ``-mean / std`` per
+            channel). Defaults to 0.
     """
 
-    def __init__(self, padding: int = 4, pad_value: float = 0.0) -> None:
+    def __init__(self,
+                 padding: int = 4,
+                 pad_value: Union[float, Sequence[float]] = 0.0) -> None:
         if not isinstance(padding, int) or padding < 0:
             raise ValueError('BatchRandomCrop: padding must be a '
                              f'non-negative integer, got {padding!r}.')
@@ -38,8 +45,13 @@ class BatchRandomCrop:
             return images
         num, _, height, width = images.shape
         pad = self.padding
-        padded = torch.nn.functional.pad(
-            images, (pad, pad, pad, pad), value=self.pad_value)
+        if isinstance(self.pad_value, (int, float)):
+            padded = torch.nn.functional.pad(
+                images, (pad, pad, pad, pad), value=float(self.pad_value))
+        else:  # per channel: shift, pad with zeros, shift back
+            value = images.new_tensor(self.pad_value).view(1, -1, 1, 1)
+            padded = torch.nn.functional.pad(images - value,
+                                             (pad, pad, pad, pad)) + value
         offsets = (_uniform(2 * num, generator) * (2 * pad + 1)).long()
         offsets = offsets.clamp_(max=2 * pad).to(images.device).view(2, num)
         rows = offsets[0, :, None] + torch.arange(height,

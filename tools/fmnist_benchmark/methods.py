@@ -13,24 +13,31 @@ BASELINES = 'configs/baselines/{0}/{0}_logits_resnet18w16_resnet18w8_fmnist.py'
 
 
 def method(config, steps, options=None, seeds=3, fast_path=None, hooks=(),
-           budget='updates'):
+           budget='updates', warmup=0):
     """One benchmark method: ``fast_path`` as
     :func:`mmdfkd.engine.use_fast_path`'s keywords, ``hooks`` appended to
     the config's ``custom_hooks`` (a function gives its hook config when
     the run is planned, from the repository root). ``budget``: the
     benchmark's ``--updates`` counts student updates (``'updates'``: so
     ``updates / steps`` iterations) or iterations (``'iterations'``: a
-    method that adds updates to a baseline's iterations)."""
+    method that adds updates to a baseline's iterations). ``warmup``
+    iterations without student updates (``model.warmup_iters``) come on
+    top."""
     assert budget in ('updates', 'iterations'), budget
     return dict(config=config, steps=steps, options=dict(options or {}),
                 seeds=seeds, fast_path=dict(fast_path or {}),
-                hooks=list(hooks), budget=budget)
+                hooks=list(hooks), budget=budget, warmup=warmup)
 
 
 # The real-data ceiling: the same student distilled from the same teacher
 # by MMRazor's SingleTeacherDistill with the teacher's training images
 CEILING = 'configs/real_data_kd/kd_logits_resnet18w16_resnet18w8_fmnist.py'
 CEILING_NAME = 'real-data KD (ceiling)'
+# the strongest peer (issue 31): Fast-DFKD, its warm-up rounds on top of
+# the 16,000 student updates (configs/fast_dfkd/README.md)
+FAST_DFKD = ('configs/fast_dfkd/'
+             'fast-dfkd_logits_resnet18w16_resnet18w8_fmnist.py')
+FAST_DFKD_WARMUP = 290
 HOOK_SAME_ITERS = 'MMRazor DAFL + replay hook, same iterations'
 
 
@@ -75,6 +82,7 @@ METHODS = {
         BASELINES.format('dafl'), 2, hooks=[replay_hook_like_ours], seeds=1,
         budget='iterations'),
     CEILING_NAME: method(CEILING, 1, seeds=1),
+    'Fast-DFKD': method(FAST_DFKD, 5, seeds=3, warmup=FAST_DFKD_WARMUP),
 }
 # The memory study (issue 30; rule in benchmarks/fmnist/README.md): the
 # memory grows into the data set the student learns from. Each candidate

@@ -176,6 +176,11 @@ def run_benchmark(args):
         hooks = [h() if callable(h) else h for h in spec_of['hooks']]
         iters = max(1, args.updates // steps
                     if spec_of['budget'] == 'updates' else args.updates)
+        # warm-up iterations (no student update) on top; 2 in --quick
+        warmup = min(spec_of.get('warmup', 0), 2 if args.quick else 10**9)
+        iters += warmup
+        if warmup:
+            ablation = {**ablation, 'model.warmup_iters': warmup}
         for seed in range(args.seeds or seeds):
             result_path = osp.join(
                 runs_dir, f'{method_slug(method)}_seed{seed}.json')
@@ -188,7 +193,7 @@ def run_benchmark(args):
                 'randomness.seed': seed,
                 'train_cfg.max_iters': iters,
                 'train_cfg.val_interval': val_interval,
-                **shape_options(config, iters, args.teacher_ckpt),
+                **shape_options(config, iters, args.teacher_ckpt, warmup),
                 # a run stopped half-way (session end, kill) resumes from
                 # its last evaluation when the benchmark starts again
                 'default_hooks.checkpoint.interval': val_interval,
@@ -264,7 +269,10 @@ def _config_shape(config):
     cfg = Config.fromfile(config)
     schedulers = cfg.get('param_scheduler')
     if isinstance(schedulers, dict) and 'type' not in schedulers:
-        names = tuple(schedulers)  # one per optimizer wrapper
+        # one per optimizer wrapper, with the iteration it begins at; a
+        # scheduler without a length (a constant one) is left as it is
+        names = tuple((n, s.get('begin', 0)) for n, s in schedulers.items()
+                      if 'T_max' in s)
     elif isinstance(schedulers, dict):
         names = None
     else:
@@ -278,15 +286,19 @@ def _config_shape(config):
     return names, key
 
 
-def shape_options(config, iters, teacher_ckpt):
+def shape_options(config, iters, teacher_ckpt, warmup=0):
     """The run length of every scheduler of ``config`` and its teacher's
-    checkpoint, in the config's own keys."""
+    checkpoint, in the config's own keys; a scheduler that begins late
+    begins after the ``warmup`` iterations."""
     names, teacher_key = _config_shape(config)
     options = {teacher_key: teacher_ckpt}
     if names is None:
         options['param_scheduler.T_max'] = iters
     else:
-        options.update({f'param_scheduler.{n}.T_max': iters for n in names})
+        for name, begin in names:
+            if begin:
+                begin = options[f'param_scheduler.{name}.begin'] = warmup
+            options[f'param_scheduler.{name}.T_max'] = iters - begin
     return options
 
 

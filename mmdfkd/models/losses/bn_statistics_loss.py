@@ -1,6 +1,6 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 from contextlib import contextmanager
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import torch
 import torch.nn as nn
@@ -35,6 +35,13 @@ class BNStatisticsLoss(nn.Module):
         first_bn_weight (float): Extra multiplier of the first BatchNorm
             layer's term (DeepInversion's ``first_bn_multiplier`` is 10).
             Defaults to 1.0.
+        momentum (float): Fast-DFKD's ``bn_mmt``: with ``m > 0`` the batch
+            statistics are blended with a moving average of those of earlier
+            synthesis rounds, ``(1 - m) * stat + m * average``, before the
+            comparison; :meth:`update_momentum` folds the last recorded
+            statistics into the average (once per round). The averages are
+            buffers of this loss, so checkpoints hold them. 0 compares the
+            batch statistics alone. Defaults to 0.
     """
 
     NORMS = ('l2', 'mse')
@@ -42,8 +49,13 @@ class BNStatisticsLoss(nn.Module):
     def __init__(self,
                  loss_weight: float = 1.0,
                  norm: str = 'l2',
-                 first_bn_weight: float = 1.0) -> None:
+                 first_bn_weight: float = 1.0,
+                 momentum: float = 0.0) -> None:
         super().__init__()
+        if not 0 <= momentum < 1:
+            raise ValueError('BNStatisticsLoss: momentum must be in [0, 1), '
+                             f'got {momentum!r}.')
+        self.momentum = momentum
         if norm not in self.NORMS:
             raise ValueError(f'BNStatisticsLoss: unknown norm {norm!r}; use '
                              f'one of {self.NORMS}.')
@@ -54,6 +66,7 @@ class BNStatisticsLoss(nn.Module):
         # watched model and must not become parameters of this loss.
         self._layers: List[_BatchNorm] = []
         self._terms: List[torch.Tensor] = []
+        self._stats: List[Tuple[torch.Tensor, torch.Tensor]] = []
 
     def attach(self, model: nn.Module) -> None:
         """Watch every BatchNorm layer of ``model`` that tracks running
@@ -69,6 +82,15 @@ class BNStatisticsLoss(nn.Module):
                 'match. Remove the BN loss from the config (bn_loss=None) '
                 'or use a teacher that has BatchNorm layers.')
         self._layers = layers
+        if self.momentum:
+            # the moving averages, per layer; ``mmt_ready`` is 0 until the
+            # first update_momentum()
+            self.register_buffer('mmt_ready',
+                                 torch.zeros((), dtype=torch.bool))
+            for i, layer in enumerate(layers):
+                ref = layer.running_mean
+                self.register_buffer(f'mmt_mean_{i}', torch.zeros_like(ref))
+                self.register_buffer(f'mmt_var_{i}', torch.zeros_like(ref))
 
     @property
     def num_layers(self) -> int:
@@ -79,6 +101,12 @@ class BNStatisticsLoss(nn.Module):
         # in float32 under bfloat16/float16 autocast too: the statistics
         # are compared with float32 running statistics
         var, mean = torch.var_mean(inputs.float(), dim=dims, unbiased=False)
+        if self.momentum:
+            index = len(self._stats)
+            self._stats.append((mean.detach(), var.detach()))
+            m = self.momentum * self.mmt_ready.float()
+            mean = (1 - m) * mean + m * getattr(self, f'mmt_mean_{index}')
+            var = (1 - m) * var + m * getattr(self, f'mmt_var_{index}')
         if self.norm == 'l2':
             return (torch.norm(layer.running_var - var, 2) +
                     torch.norm(layer.running_mean - mean, 2))
@@ -94,13 +122,27 @@ class BNStatisticsLoss(nn.Module):
         if not self._layers:
             raise RuntimeError('BNStatisticsLoss.attach(model) must be '
                                'called before record().')
-        self._terms = []
+        self._terms, self._stats = [], []
         handles = [m.register_forward_hook(self._hook) for m in self._layers]
         try:
             yield
         finally:
             for handle in handles:
                 handle.remove()
+
+    @torch.no_grad()
+    def update_momentum(self) -> None:
+        """Fold the statistics of the last ``record()`` block into the
+        moving averages (Fast-DFKD: once per synthesis round, after its
+        last inner step)."""
+        if not self.momentum or not self._stats:
+            return
+        m = self.momentum * self.mmt_ready.float()
+        for i, (mean, var) in enumerate(self._stats):
+            for name, stat in ((f'mmt_mean_{i}', mean), (f'mmt_var_{i}', var)):
+                average = getattr(self, name)
+                average.copy_(m * average + (1 - m) * stat)
+        self.mmt_ready.fill_(True)
 
     def forward(self) -> torch.Tensor:
         """The weighted loss over the last ``record()`` block."""

@@ -29,14 +29,16 @@ class DFKDGenerator(BaseGenerator):
         out_channels (int): Channels of the generated image. Defaults to 3.
         output_act (str): How the image is finished: ``'bn'`` (BatchNorm
             without affine parameters, unit variance per channel like
-            normalised data, as DFAD), ``'tanh'`` (values in [-1, 1]) or
-            ``'none'``. Defaults to ``'bn'``.
+            normalised data, as DFAD), ``'tanh'`` (values in [-1, 1]),
+            ``'sigmoid'`` (pixel values in [0, 1], as Fast-DFKD's and CMI's
+            generators; the algorithm normalises them) or ``'none'``.
+            Defaults to ``'bn'``.
         leaky_slope (float): Negative slope of the LeakyReLUs. Defaults to
             0.2.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    OUTPUT_ACTS = ('bn', 'tanh', 'none')
+    OUTPUT_ACTS = ('bn', 'tanh', 'sigmoid', 'none')
 
     def __init__(self,
                  img_size: int,
@@ -77,6 +79,8 @@ class DFKDGenerator(BaseGenerator):
             self.output = nn.BatchNorm2d(out_channels, affine=False)
         elif output_act == 'tanh':
             self.output = nn.Tanh()
+        elif output_act == 'sigmoid':
+            self.output = nn.Sigmoid()
         else:
             self.output = nn.Identity()
 

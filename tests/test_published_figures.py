@@ -1,0 +1,91 @@
+# Copyright (c) mmdfkd contributors. All rights reserved.
+"""The figures that README.md, configs/*/README.md and the metafiles
+publish are the committed results files' own, so they cannot go stale."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+import yaml
+
+from mmdfkd.testing import REPO
+
+BENCH = osp.join(REPO, 'benchmarks', 'fmnist')
+
+
+def _summary(results):
+    with open(osp.join(BENCH, results)) as f:
+        return json.load(f)['summary']
+
+
+def _figure(summary, method, key='final'):
+    entry = summary[method]
+    if entry['seeds'] == 1:
+        return f'{entry[key]:.2f}'
+    return f'{entry[key]:.2f} ± {entry[key + "_std"]:.2f}'
+
+
+def _read(path):
+    with open(osp.join(REPO, path)) as f:
+        return f.read()
+
+
+REPLAY = 'replay_test/results.json'
+
+
+@pytest.mark.parametrize('metafile', sorted(
+    glob.glob(osp.join(REPO, 'configs', '*', 'metafile.yml'))))
+def test_metafile_models_are_named_after_their_configs_and_cite_results(
+        metafile):
+    with open(metafile) as f:
+        meta = yaml.safe_load(f)
+    folder = osp.dirname(metafile)
+    configs = {osp.relpath(p, REPO)
+               for p in glob.glob(osp.join(folder, '*.py'))}
+    assert {m['Config'] for m in meta['Models']} == configs
+    for model in meta['Models']:
+        assert model['Name'] == osp.splitext(osp.basename(
+            model['Config']))[0]
+        for result in model.get('Results', []):
+            source = model['Metadata']['Results File']
+            summary = _summary(osp.relpath(osp.join(REPO, source), BENCH))
+            ours = summary['ours']
+            metrics = result['Metrics']
+            assert metrics['Top 1 Accuracy'] == round(ours['final'], 2)
+            assert metrics['Top 1 Accuracy Std'] == round(
+                ours['final_std'], 2)
+
+
+def test_readme_results_table_is_the_replay_studys():
+    summary = _summary(REPLAY)
+    readme = _read('README.md')
+    rows = {
+        '**ours**': 'ours',
+        'ours without memory': 'ours w/o memory',
+        'MMRazor DAFL |': 'MMRazor DAFL',
+        'MMRazor DAFL + `mmdfkd.ReplayMemoryHook`':
+        'MMRazor DAFL + replay hook',
+        "at DAFL's 16,000 iterations":
+        'MMRazor DAFL + replay hook, same iterations',
+        '(ceiling)': 'real-data KD (ceiling)',
+    }
+    lines = readme.splitlines()
+    for label, method in rows.items():
+        line, = [x for x in lines if x.startswith('|') and label in x]
+        cells = [c.strip().strip('*') for c in line.split('|')[1:-1]]
+        assert cells[1] == str(summary[method]['seeds']), line
+        assert cells[2] == _figure(summary, method), line
+        assert cells[3] == _figure(summary, method, 'mean'), line
+
+
+def test_configs_readme_carries_the_benchmark_figures():
+    text = _read('configs/dfkd/README.md')
+    replay, first = _summary(REPLAY), _summary('results.json')
+    row, = [x for x in text.splitlines() if x.startswith('| Fashion-MNIST')]
+    assert f'| {_figure(replay, "ours")} |' in row
+    assert f'DAFL {_figure(replay, "MMRazor DAFL")}' in row
+    assert f'ZSKT {_figure(first, "MMRazor ZSKT")}' in row
+    assert f'DFAD {_figure(first, "MMRazor DFAD")}' in row
+    teacher = replay and json.load(open(osp.join(BENCH, REPLAY)))[
+        'teacher_accuracy']
+    assert f'| {teacher:.2f} |' in row
