@@ -61,6 +61,15 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     # the data-free health signal of the checkpoint's held-out samples
     assert 0 <= metrics['datafree/agreement'] <= 100
     assert metrics['datafree/bn_gap'] >= 0
+    # a config whose memory and hold-out sizes differ from the
+    # checkpoint's tests it all the same, to the same figures
+    again = str(tmp_path / 'again.json')
+    _run([sys.executable, 'tools/test.py', TINY,
+          osp.join(work, 'iter_20.pth'), '--work-dir', work, '--out', again,
+          '--cfg-options', *_data(fmnist_root), 'model.holdout.capacity=7',
+          'model.memory.capacity=5'])
+    with open(again) as f:
+        assert json.load(f) == metrics
 
     # the memory replays samples the teacher still answers as stored
     out = str(tmp_path / 'fidelity.json')

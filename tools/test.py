@@ -2,7 +2,7 @@
 """Evaluate a checkpoint on the test split of a config."""
 import argparse
 
-from mmengine.runner import Runner
+from mmengine.runner import Runner, load_state_dict
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.apis.train import load_run_config, parse_with_launch_args
@@ -27,17 +27,36 @@ def parse_args():
     return parse_with_launch_args(parser)
 
 
-def check_checkpoint_fits(model, checkpoint: str, config: str) -> None:
-    """mmengine loads a test checkpoint non-strictly: a file that fills
-    none or only part of the model would be scored as a randomly
-    initialised model. Stop instead, naming the file and the keys."""
+def load_weights(checkpoint: str) -> dict:
+    """The checkpoint's state dict, read once (with mmdfkd's safe
+    loading), without the replay memory: testing the student needs
+    none."""
     from mmengine.runner import CheckpointLoader
     state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = state.get('state_dict', state) if isinstance(state, dict) else {}
-    state = strip_module_prefix(state)
+    return {k: v for k, v in strip_module_prefix(state).items()
+            if not k.startswith('memory.')}
+
+
+def fit_config_to(cfg, state: dict) -> None:
+    """Testing needs no replay memory, and takes the hold-out (the
+    data-free health signal) as the checkpoint holds it, whatever the
+    config's sizes."""
+    model = cfg.get('model') or {}
+    if model.get('memory') is not None:
+        model.memory = None
+    saved = state.get('holdout.counters')
+    if model.get('holdout') is not None and saved is not None:
+        model.holdout.capacity = int(saved[0])
+
+
+def check_checkpoint_fits(model, state: dict, checkpoint: str,
+                          config: str) -> None:
+    """mmengine loads a test checkpoint non-strictly: a file that fills
+    none or only part of the model would be scored as a randomly
+    initialised model. Stop instead, naming the file and the keys."""
     model = unwrap_model(model)
-    # what the forward depends on: saved parameters and buffers (a replay
-    # memory, say, is not needed to test the student)
+    # what the forward depends on: saved parameters and buffers
     weights = {name for name, _ in model.named_parameters()}
     weights.update(name for name, _ in model.named_buffers())
     needed = {k: v for k, v in model.state_dict().items() if k in weights}
@@ -56,11 +75,10 @@ def main():
     keep_freed_memory()  # see mmdfkd/utils/allocator.py
     with user_errors():
         cfg = load_run_config(args)
-    cfg.load_from = args.checkpoint
-    if (cfg.get('model') or {}).get('memory') is not None:
-        # testing needs no replay memory: one of another size in the
-        # checkpoint must not stop it
-        cfg.model.memory = None
+        state = load_weights(args.checkpoint)
+    fit_config_to(cfg, state)
+    # loaded here, once, rather than again by the runner
+    cfg.load_from = None
     # test_dataloader=None: the data-free health signal is the test
     use_datafree_validation(cfg)
     if args.launcher != 'none':
@@ -68,7 +86,9 @@ def main():
     with user_errors(cfg=cfg):
         check_prerequisites(cfg, ['test_dataloader'])
         runner = Runner.from_cfg(cfg)
-        check_checkpoint_fits(runner.model, args.checkpoint, args.config)
+        check_checkpoint_fits(runner.model, state, args.checkpoint,
+                              args.config)
+        load_state_dict(runner.model, state, strict=False)
     with user_errors(RUN_ERRORS, cfg=cfg):
         metrics = runner.test()
     end_distributed()

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.dist import get_rank
 
 from mmdfkd.registry import MODELS, TASK_UTILS, TRANSFORMS
+from mmdfkd.utils.errors import ConfigError
 
 from .memory_policies import BaseMemoryPolicy
 
@@ -389,16 +390,16 @@ class ReplayMemory(nn.Module):
         capacity, size, seen, updates = state['counters'].tolist()
         samples = state['samples']
         if capacity != self.capacity:
-            raise ValueError(
+            raise ConfigError(
                 f'The checkpoint holds a replay memory of capacity '
                 f'{capacity}, this run is configured with '
-                f'model.memory.capacity={self.capacity}. Resume with the '
-                'configuration of the saved run.')
+                f'{self.config_key}.capacity={self.capacity}. Resume with '
+                'the configuration of the saved run.')
         if size and samples.dtype != _DTYPES[self.dtype]:
-            raise ValueError(
+            raise ConfigError(
                 f'The checkpoint holds a replay memory stored as '
                 f'{samples.dtype}, this run is configured with '
-                f'model.memory.dtype={self.dtype!r}. Resume with the '
+                f'{self.config_key}.dtype={self.dtype!r}. Resume with the '
                 'configuration of the saved run.')
         ranges = state_dict.get(prefix + _RANGES_KEY)
         if size and self.dtype == 'uint8' and ranges is None:

@@ -35,6 +35,14 @@ SETUP_ERRORS: Tuple[Type[BaseException], ...] = (ValueError, TypeError,
                                                  KeyError, FileNotFoundError)
 RUN_ERRORS: Tuple[Type[BaseException], ...] = (ConfigError, TrainingDiverged)
 
+
+def refusals(kinds: Tuple[Type[BaseException], ...]
+             ) -> Tuple[Type[BaseException], ...]:
+    """``kinds`` and the refusal of an untrusted checkpoint, which any
+    load (teacher, resume, load_from, pretrained weights) may raise."""
+    from mmdfkd.compat.safe_loading import UnsafeCheckpointError
+    return tuple(kinds) + (UnsafeCheckpointError, )
+
 # mmengine's build_from_cfg re-raises as "class `X` in file.py: <message>"
 _BUILD_PREFIX = re.compile(r'^(?:class `\w+` in [\w./\\-]+\.py: )+')
 _NOT_REGISTERED = re.compile(
@@ -106,7 +114,7 @@ def user_errors(kinds: Tuple[Type[BaseException], ...] = SETUP_ERRORS,
     status 1, unless ``MMDFKD_TRACEBACK`` is set."""
     try:
         yield
-    except kinds as err:
+    except refusals(kinds) as err:
         if os.environ.get(TRACEBACK_ENV, '') not in ('', '0'):
             raise
         print(f'error: {explain(err, cfg)} ({TRACEBACK_ENV}=1 shows the '
