@@ -157,3 +157,25 @@ def test_testing_ignores_a_memory_of_another_size(tmp_path, fmnist_root):
                  '--work-dir', str(work), '--cfg-options',
                  *_data(fmnist_root), 'model.memory.capacity=16'])
     assert 'accuracy/top1' in out
+
+
+def test_a_resume_with_another_memory_is_refused_in_one_line(tmp_path,
+                                                              fmnist_root):
+    work = tmp_path / 'memory'
+    opts = [*_data(fmnist_root), 'default_hooks.checkpoint.interval=2',
+            'train_cfg.val_interval=100']
+    _train(work, *opts, 'train_cfg.max_iters=2')
+    out = _train(work, *opts, 'train_cfg.max_iters=4',
+                 'model.memory.capacity=40', resume='', ok=False)
+    _one_error_line(out, 'capacity 48', 'model.memory.capacity=40')
+    out = _train(work, *opts, 'train_cfg.max_iters=4',
+                 "model.memory.dtype='uint8'", resume='', ok=False)
+    _one_error_line(out, 'model.memory.dtype', 'uint8')
+
+
+def test_an_mmrazor_teacher_without_checkpoint_is_refused_in_one_line(
+        tmp_path):
+    out = _train(tmp_path / 'dfad', 'model.teachers.teacher.ckpt_path=None',
+                 config='tests/data/tiny_mmrazor_dfad_fmnist.py', ok=False)
+    _one_error_line(out, 'model.teachers.teacher.ckpt_path is None',
+                    'DataFreeDistillation')
