@@ -41,10 +41,10 @@ def no_param_grads(module: nn.Module) -> Iterator[None]:
 def backup_buffers(module: nn.Module,
                    backup: Optional[List[torch.Tensor]] = None
                    ) -> List[torch.Tensor]:
-    """Copy ``module``'s floating-point buffers (BatchNorm's running
-    statistics) into ``backup`` (allocated on the first call), with one
+    """Copy ``module``'s buffers (BatchNorm's running statistics and
+    batch counters) into ``backup`` (allocated on the first call), with one
     fused copy, so that :func:`restore_buffers` can undo a forward."""
-    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    buffers = list(module.buffers())
     if backup is None or len(backup) != len(buffers):
         return [b.detach().clone() for b in buffers]
     torch._foreach_copy_(backup, buffers)
@@ -54,5 +54,5 @@ def backup_buffers(module: nn.Module,
 @torch.no_grad()
 def restore_buffers(module: nn.Module, backup: List[torch.Tensor]) -> None:
     """Put back the buffers saved by :func:`backup_buffers`."""
-    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    buffers = list(module.buffers())
     torch._foreach_copy_(buffers, backup)

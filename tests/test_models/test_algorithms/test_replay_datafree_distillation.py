@@ -332,12 +332,38 @@ def test_non_finite_student_loss_skips_the_update():
     algorithm.train_step(_batch(), optim)  # weights blow up here ...
     student = _state(algorithm.student)
     skips = algorithm.nonfinite_skips
-    algorithm.train_step(_batch(), optim)  # ... and are not touched now
-    assert algorithm.nonfinite_skips > skips
-    params = dict(algorithm.student.named_parameters())
+    # ... and a student step on them is skipped: every parameter and every
+    # buffer (BatchNorm's running statistics, which its forward updated,
+    # and batch counters) is as it was
+    log, fresh = algorithm._student_step(
+        len(_batch()['inputs']), optim['architecture'])
+    assert (log, fresh) == ({}, None)
+    assert algorithm.nonfinite_skips == skips + 1
+    after = _state(algorithm.student)
+    assert after.keys() == student.keys()
     for name, value in student.items():
-        if name in params:
-            assert torch.equal(params[name], value), name
+        assert torch.equal(after[name], value), name
+    assert any('running_mean' in k for k in student)
+
+
+def test_divergence_counter_resets_after_a_good_iteration():
+    algorithm = _build(max_skipped_iters=2)
+    optim = _optim(algorithm)
+    weight = algorithm.generator.project.weight
+    good = weight.detach().clone()
+
+    def iteration(broken):
+        with torch.no_grad():
+            weight.copy_(torch.full_like(good, float('inf')) if broken
+                         else good)
+        algorithm.train_step(_batch(), optim)
+
+    iteration(True)  # 1 bad iteration
+    iteration(False)  # a good one resets the count ...
+    iteration(True)  # ... so this is 1 again, not 2
+    assert algorithm._skipped_iters == 1
+    with pytest.raises(RuntimeError, match='diverged.*last 2 iterations'):
+        iteration(True)
 
 
 def test_run_stops_when_every_step_is_skipped_for_n_iterations():
