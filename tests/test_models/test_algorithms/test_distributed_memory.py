@@ -22,8 +22,11 @@ def _worker(rank, init_file, out_dir):
     from mmdfkd.registry import MODELS
     from mmdfkd.testing import tiny_algorithm
 
-    torch.manual_seed(rank)
-    memory = dict(type='mmdfkd.ReplayMemory', capacity=16, push_per_iter=4)
+    # one seed for both ranks: what differs between them comes from the
+    # per-rank offsets of the latent stream and of the memory's own seed
+    torch.manual_seed(0)
+    memory = dict(type='mmdfkd.ReplayMemory', capacity=8, push_per_iter=4,
+                  policy=dict(type='mmdfkd.ReservoirPolicy'))
     algorithm = MODELS.build(tiny_algorithm(memory=memory))
     algorithm.init_weights()
     wrapped = MMSeparateDistributedDataParallel(algorithm)
@@ -43,8 +46,10 @@ def _worker(rank, init_file, out_dir):
     resumed = MODELS.build(tiny_algorithm(memory=memory))
     resumed.load_state_dict(state[0])
     draws = resumed.memory.sample(32)[0]
+    latents = resumed._sample_latent(4)
     torch.save(dict(trained=trained, resumed=resumed.memory.state_dict(),
-                    draws=draws), osp.join(out_dir, f'rank{rank}.pth'))
+                    draws=draws, latents=latents),
+               osp.join(out_dir, f'rank{rank}.pth'))
     dist.destroy_process_group()
 
 
@@ -53,13 +58,21 @@ def test_each_rank_keeps_its_own_memory(tmp_path):
              nprocs=WORLD)
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pth', weights_only=True)
               for r in range(WORLD))
-    # trained: same fill level, different samples (nothing was broadcast)
+    # trained: full (12 offered to 8 slots), different samples (nothing
+    # was broadcast; each rank's latent stream is offset by its rank) ...
     assert r0['trained']['counters'].tolist() == \
-        r1['trained']['counters'].tolist() == [16, 12, 12, 3]
+        r1['trained']['counters'].tolist() == [8, 8, 12, 3]
     assert not torch.equal(r0['trained']['samples'],
                            r1['trained']['samples'])
+    # ... and different reservoir decisions (the memory's seed is offset
+    # by the rank: the same draws from the same seed would leave the same
+    # generator state)
+    assert not torch.equal(r0['trained']['rng_state'],
+                           r1['trained']['rng_state'])
     # resumed: both hold rank 0's samples ...
     assert torch.equal(r0['resumed']['samples'], r0['trained']['samples'])
     assert torch.equal(r1['resumed']['samples'], r0['trained']['samples'])
-    # ... and draw from them with different random streams
+    # ... and draw from them with different random streams, and ranks
+    # above 0 re-seed the latent stream they resumed from rank 0
     assert not torch.equal(r0['draws'], r1['draws'])
+    assert not torch.equal(r0['latents'], r1['latents'])
