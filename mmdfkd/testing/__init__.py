@@ -96,7 +96,9 @@ def write_fmnist(root, num=NUM_IMAGES):
 
 
 def write_cifar(root, num_classes, num=NUM_IMAGES):
-    """CIFAR-10 or CIFAR-100 python pickles."""
+    """CIFAR-10 or CIFAR-100 python pickles, with more images in each
+    training file than in the test file so that a test can tell them
+    apart."""
     if num_classes == 10:
         folder, label_key, meta = ('cifar-10-batches-py', 'labels',
                                    ('batches.meta', 'label_names'))
@@ -108,9 +110,10 @@ def write_cifar(root, num_classes, num=NUM_IMAGES):
     rng = np.random.default_rng(1)
     os.makedirs(osp.join(root, folder), exist_ok=True)
     for name in batches:
+        count = num if name in ('test_batch', 'test') else num + 8
         entry = {
-            'data': rng.integers(0, 256, (num, 3072), dtype=np.uint8),
-            label_key: rng.integers(0, num_classes, num).tolist(),
+            'data': rng.integers(0, 256, (count, 3072), dtype=np.uint8),
+            label_key: rng.integers(0, num_classes, count).tolist(),
         }
         with open(osp.join(root, folder, name), 'wb') as f:
             pickle.dump(entry, f)
