@@ -248,3 +248,76 @@ def test_class_balanced_policy_renews_the_fullest_class_and_fills_first():
     with pytest.raises(ValueError, match='store_logits=True'):
         ReplayMemory(4, policy=dict(type='mmdfkd.ClassBalancedPolicy'),
                      store_logits=False).push(*_stream(0, 2))
+
+
+def test_resume_refuses_another_dtype_and_a_push_needs_its_logits():
+    memory = ReplayMemory(8, dtype='float16')
+    memory.push(*_stream(0, 4))
+    with pytest.raises(ValueError, match="stored as torch.float16.*"
+                       "model.memory.dtype='float32'"):
+        ReplayMemory(8, dtype='float32').load_state_dict(memory.state_dict())
+    with pytest.raises(ValueError, match='stores logits: push them'):
+        memory.push(_stream(4, 2)[0])
+
+
+def test_sample_moves_to_the_device_asked_for():
+    memory = ReplayMemory(8, dtype='float32')
+    memory.push(*_stream(0, 8))
+    samples, logits = memory.sample(5, device='meta')
+    assert samples.device.type == logits.device.type == 'meta'
+    samples, logits = memory.sample(5)
+    assert samples.device.type == 'cpu'
+    assert torch.equal(samples[:, 0, 0, 0], logits[:, 0])
+
+
+def test_augments_touch_replayed_samples_only_and_are_seeded():
+    augments = [dict(type='mmdfkd.BatchRandomCrop', padding=1),
+                dict(type='mmdfkd.BatchRandomFlip')]
+    x = torch.arange(8 * 9, dtype=torch.float32).view(8, 1, 3, 3)
+    logits = torch.randn(8, 3)
+    memory = ReplayMemory(8, dtype='float32', augments=augments, seed=4)
+    memory.push(x, logits)
+    # stored as offered: contents are never augmented
+    assert torch.equal(memory.contents()[0], x)
+    samples, got = memory.sample(64)
+    assert got is None  # augmented: the teacher labels them
+    assert samples.shape == (64, 1, 3, 3)
+    # every replayed sample is a crop (zero padded) of a stored one, maybe
+    # flipped, and some differ from every stored sample
+    padded = torch.nn.functional.pad(x, (1, 1, 1, 1))
+    windows = {tuple(padded[i, 0, r:r + 3, c:c + 3].flip(-1 if f else
+                                                         0).flatten()
+                     .tolist() if f else
+                     padded[i, 0, r:r + 3, c:c + 3].flatten().tolist())
+               for i in range(8) for r in range(3) for c in range(3)
+               for f in (0, 1)}
+    assert all(tuple(s.flatten().tolist()) in windows for s in samples)
+    stored = {tuple(s.flatten().tolist()) for s in x}
+    assert any(tuple(s.flatten().tolist()) not in stored for s in samples)
+    # seeded: the same seed replays the same batch, another seed another
+    twin = ReplayMemory(8, dtype='float32', augments=augments, seed=4)
+    twin.push(x, logits)
+    assert torch.equal(twin.sample(64)[0], samples)
+    other = ReplayMemory(8, dtype='float32', augments=augments, seed=5)
+    other.push(x, logits)
+    assert not torch.equal(other.sample(64)[0], samples)
+
+
+def test_class_balanced_replaces_inside_the_fullest_class():
+    memory = ReplayMemory(6, policy=dict(type='mmdfkd.ClassBalancedPolicy'),
+                          dtype='float32')
+    onehot = torch.eye(3)
+    # full: four of class 0, two of class 1
+    labels = [0, 0, 0, 0, 1, 1]
+    memory.push(torch.arange(6.).view(-1, 1, 1, 1), onehot[labels] * 5)
+    # a class-2 sample replaces a class-0 one (the fullest)
+    memory.push(torch.full((1, 1, 1, 1), 10.), onehot[[2]] * 5)
+    stored = memory.contents()[1].argmax(1).tolist()
+    assert sorted(stored) == [0, 0, 0, 1, 1, 2]
+    ids = sorted(memory.contents()[0].flatten().tolist())
+    assert 10.0 in ids and {4.0, 5.0} <= set(ids)  # class 1 untouched
+    # a class-0 sample (0 is among the fullest) replaces a class-0 one
+    memory.push(torch.full((1, 1, 1, 1), 11.), onehot[[0]] * 5)
+    assert sorted(memory.contents()[1].argmax(1).tolist()) == \
+        [0, 0, 0, 1, 1, 2]
+    assert 11.0 in memory.contents()[0].flatten().tolist()

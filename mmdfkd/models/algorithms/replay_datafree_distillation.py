@@ -528,8 +528,10 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                     t_all = self.teacher(inputs, mode='tensor')
                     t_logits = t_all[:num_fresh]
                     mem_logits = t_all[num_fresh:]
-                else:  # replayed with the logits cached beside them
+                elif num_fresh:  # replayed with their cached logits
                     t_logits = self.teacher(inputs[:num_fresh], mode='tensor')
+                else:  # nothing fresh: no teacher call at all
+                    t_logits = mem_logits[:0]
             # checked before the student's forward, which would otherwise
             # put the non-finite values into its BatchNorm statistics
             if not torch.isfinite(t_logits).all():

@@ -431,3 +431,71 @@ def test_datafree_metrics_include_the_bn_gap_of_the_held_out_samples():
         pytest.approx(expected, rel=1e-6)
     assert _same(teacher, _state(algorithm.teacher))
     assert not algorithm.teacher.training
+
+
+# ---- loss weights scale their terms --------------------------------------
+def _logged(weight_key, weight, log_key, **kwargs):
+    algorithm = _build(memory=dict(MEMORY), **{weight_key: weight},
+                       **kwargs)
+    optim = _optim(algorithm)
+    for name in ('architecture', 'generator'):  # the same models for both
+        for group in optim[name].optimizer.param_groups:
+            group['lr'] = 0.0
+    algorithm.train_step(_batch(), optim)  # fills the memory
+    return algorithm.train_step(_batch(), optim)[log_key]
+
+
+@pytest.mark.parametrize('weight_key,log_key', [
+    ('replay_weight', 'student.loss_replay'),
+    ('adv_weight', 'generator.loss_adv'),
+])
+def test_loss_weights_scale_their_terms(weight_key, log_key):
+    one = _logged(weight_key, 1.0, log_key)
+    three = _logged(weight_key, 3.0, log_key)
+    assert one.abs() > 0
+    assert three.item() == pytest.approx(3 * one.item(), rel=1e-5)
+
+
+def test_replay_share_splits_each_student_batch():
+    algorithm = _build(memory=dict(MEMORY), replay_share=0.5)
+    optim = _optim(algorithm)
+    seen = []
+    handle = algorithm.student.register_forward_hook(
+        lambda m, args, out: seen.append(len(args[0])))
+    algorithm.train_step(_batch(), optim)
+    handle.remove()
+    # the generator step's samples fed the memory first (4 pushed), so
+    # every student step is 3 fresh + 3 replayed: a batch of 6
+    assert seen[1:] == [BATCH] * algorithm.student_iter
+    assert len(algorithm.memory) == 4
+    # share 1: no generator (nor teacher) forward in the student steps
+    algorithm = _build(memory=dict(MEMORY), replay_share=1.0)
+    optim = _optim(algorithm)
+    calls, teacher_calls = [], []
+    handles = [
+        algorithm.generator.register_forward_hook(
+            lambda *args: calls.append(1)),
+        algorithm.teacher.register_forward_hook(
+            lambda *args: teacher_calls.append(1))
+    ]
+    log = algorithm.train_step(_batch(), optim)
+    for handle in handles:
+        handle.remove()
+    assert len(calls) == len(teacher_calls) == 1  # the generator step's
+    assert 'student.loss_replay' in log and 'student.loss_fresh' not in log
+
+
+def test_warmup_iterations_only_fill_the_memory():
+    algorithm = _build(memory=dict(MEMORY), warmup_iters=2)
+    optim = _optim(algorithm)
+    before = _state(algorithm.student)
+    for _ in range(2):
+        log = algorithm.train_step(_batch(), optim)
+        assert 'student.loss' not in log
+    params = dict(algorithm.student.named_parameters())
+    assert all(torch.equal(params[k], before[k]) for k in params)
+    assert len(algorithm.memory) == 8
+    log = algorithm.train_step(_batch(), optim)
+    assert 'student.loss_replay' in log
+    with pytest.raises(ValueError, match='warmup_iters'):
+        MODELS.build(tiny_algorithm(warmup_iters=1))
