@@ -14,6 +14,7 @@ from mmdfkd.compat import (
     UnsafeCheckpointError,
     end_distributed,
 )
+from mmdfkd.registry import MODELS
 from mmdfkd.testing import REPO, tiny_classifier
 
 
@@ -147,3 +148,84 @@ def test_end_distributed_leaves_the_process_group(tmp_path):
     end_distributed()
     assert not dist.is_initialized()
     end_distributed()  # no group: nothing to do
+
+
+def _equal(a, b):
+    """Deep equality of loaded checkpoint contents."""
+    import numpy as np
+    if torch.is_tensor(a):
+        return torch.is_tensor(b) and torch.equal(a, b)
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(
+            _equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(
+            _equal(x, y) for x, y in zip(a, b))
+    if hasattr(a, '__dict__') and not isinstance(a, type):
+        return type(a) is type(b) and _equal(vars(a), vars(b))
+    return a == b
+
+
+def test_importing_mmdfkd_loads_another_projects_files_as_before(
+        tmp_path, monkeypatch):
+    """What another OpenMMLab project has on disk, with the plugin
+    imported: a plain state dict loads exactly as in a process that never
+    imports mmdfkd; an mmengine training checkpoint with its message hub
+    (numpy scalars, HistoryBuffers), which mmengine 0.10.7 cannot load on
+    torch >= 2.6 by itself, is refused with the way to trust it, and once
+    trusted loads exactly as the full unpickling mmengine did before torch
+    2.6 (docs/en/notes/compatibility.md, safe_loading.py)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    from mmengine.logging import MessageHub
+
+    model = MODELS.build(tiny_classifier(1, 10, width=4))
+    plain = str(tmp_path / 'plain.pth')
+    torch.save(model.state_dict(), plain)
+    hub = MessageHub('another_project')
+    for i in range(3):
+        hub.update_scalar('train/loss', float(i))
+    hub.update_info('iter', 3)
+    training = str(tmp_path / 'iter_3.pth')
+    torch.save(dict(
+        meta=dict(epoch=0, iter=3, seed=np.int64(7),
+                  mmengine_version='0.10.7'),
+        state_dict=model.state_dict(),
+        message_hub=hub.state_dict(),
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1).state_dict()),
+        training)
+
+    # without the plugin, in a process that never imports it
+    out = str(tmp_path / 'without.pth')
+    child = (
+        'import sys, torch; '
+        'from mmengine.runner import CheckpointLoader; '
+        'assert "mmdfkd" not in sys.modules; '
+        f'torch.save(CheckpointLoader.load_checkpoint({plain!r}), {out!r})')
+    subprocess.run([sys.executable, '-c', child], check=True, timeout=300)
+    without = torch.load(out, weights_only=True)
+    assert _equal(CheckpointLoader.load_checkpoint(plain), without)
+    assert _equal(without, model.state_dict())
+
+    # the training checkpoint: without the plugin, mmengine itself fails
+    child = (
+        'import pickle, sys; '
+        'from mmengine.runner import CheckpointLoader\n'
+        f'try: CheckpointLoader.load_checkpoint({training!r})\n'
+        'except pickle.UnpicklingError: sys.exit(3)')
+    assert subprocess.run([sys.executable, '-c', child],
+                          timeout=300).returncode == 3
+    # with it, refused with the way to trust it ...
+    with pytest.raises(UnsafeCheckpointError,
+                       match=TRUSTED_CHECKPOINTS_ENV):
+        CheckpointLoader.load_checkpoint(training)
+    # ... and once trusted, every value as the full unpickling gives it
+    monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, training)
+    reference = torch.load(training, weights_only=False)
+    loaded = CheckpointLoader.load_checkpoint(training)
+    assert _equal(loaded, reference)
+    assert isinstance(loaded['meta']['seed'], np.int64)
