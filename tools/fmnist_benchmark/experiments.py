@@ -137,8 +137,7 @@ def distil(cfg: Config) -> Dict:
     history = find_hook(runner, AccuracyHistoryHook)
     model = unwrap_model(runner.model)
     # ours' own memory, or the one mmdfkd.ReplayMemoryHook gave the model
-    memories = [getattr(model, name, None)
-                for name in ('memory', 'replay_memory')]
+    memory = getattr(model, 'memory', None)
     iter_times = runner.message_hub.get_scalar('train/time').data[0]
     result = dict(
         # wall time of this process: from resumed_at_iter to the end
@@ -149,7 +148,7 @@ def distil(cfg: Config) -> Dict:
         # whole run: the message hub's timings are restored on resume
         time_per_iter=float(iter_times.mean()),
         log_dir=runner.log_dir,
-        memory_bytes=sum(m.nbytes for m in memories if m is not None),
+        memory_bytes=memory.nbytes if memory is not None else 0,
         fast_path=_fast_path(runner, FastPathHook, optim_precision))
     if history is not None:
         result.update(history.summary(), history_iters=history.iters,

@@ -17,9 +17,10 @@ DATA_BATCH = Optional[dict]
 class ReplayMemoryHook(Hook):
     """Gives a replay memory to a data-free distiller that has none of its
     own (MMRazor's ``DAFLDataFreeDistillation``,
-    ``mmdfkd.DataFreeDistillation`` for DFAD and ZSKT, ours with
-    ``model.memory=None``), from ``custom_hooks`` alone, without changing
-    its class.
+    ``mmdfkd.DataFreeDistillation`` for DFAD and ZSKT), from
+    ``custom_hooks`` alone, without changing its class. Ours has its own
+    ``model.memory`` (the same class, built from the config) and refuses
+    the hook.
 
     Each training iteration:
 
@@ -50,8 +51,10 @@ class ReplayMemoryHook(Hook):
     instead mixes the replay batch into every student step, with no extra
     update; a model that has one is refused.
 
-    The memory is a sub-module of the distiller (``replay_memory``), so it
-    is in the model's state dict: every checkpoint holds it and ``--resume``
+    The memory is a sub-module of the distiller under the one name every
+    memory of mmdfkd has, ``memory`` (state-dict keys ``memory.*``, where
+    hooks, tools and checkpoints find it), so it is in the model's state
+    dict: every checkpoint holds it and ``--resume``
     continues bit for bit. Under DDP each rank keeps its own memory of its
     own samples and the replay step runs on every rank, so the student's
     gradients stay in step.
@@ -77,7 +80,7 @@ class ReplayMemoryHook(Hook):
     """
 
     priority = 'NORMAL'  # before LoggerHook, which logs the replay loss
-    attribute = 'replay_memory'
+    attribute = 'memory'  # as ours' model.memory
 
     def __init__(self,
                  memory: dict,
@@ -113,11 +116,14 @@ class ReplayMemoryHook(Hook):
         """Build the memory into ``model`` (the distiller) and hook its
         teacher; returns the memory."""
         model = unwrap_model(model)
-        if getattr(model, 'memory', None) is not None:
+        if hasattr(model, self.attribute) and (
+                self.memory is None
+                or getattr(model, self.attribute) is not self.memory):
             raise ConfigError(
                 f'ReplayMemoryHook: the model ({type(model).__name__}) has '
-                'its own replay memory (model.memory); use one of the two: '
-                'remove the hook from custom_hooks, or set model.memory=None.')
+                'its own replay memory setting (model.memory): set the '
+                'memory there (model.memory=dict(type=\'mmdfkd.ReplayMemory'
+                "', ...)) and remove the hook from custom_hooks.")
         for name in (self.student_name, self.teacher_name):
             if not isinstance(getattr(model, name, None), nn.Module):
                 raise ConfigError(

@@ -13,7 +13,7 @@ from mmdfkd.utils.errors import ConfigError, TrainingDiverged
 
 # entries of a state dict that a config may change on resume (the replay
 # memory and the held-out set: the distiller warns or refuses by itself)
-_MAY_DIFFER = ('memory.', 'holdout.', 'replay_memory.')
+_MAY_DIFFER = ('memory.', 'holdout.')
 # a module's get_extra_state() blob: its length varies with its contents
 _EXTRA_STATE = '_extra_state'
 
