@@ -21,7 +21,7 @@ lint: install
 	$(PY) -m ruff check .
 
 test: install lint
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 data-fmnist: $(FMNIST_DIR)/t10k-images-idx3-ubyte
 
