@@ -357,6 +357,13 @@ class ReplayMemory(nn.Module):
             return torch.empty(0)
         return self._read(slice(min(num, self._size)))
 
+    @staticmethod
+    def saved_size(state_dict: dict, prefix: str) -> Optional[int]:
+        """How many samples the memory saved under ``prefix`` in
+        ``state_dict`` holds (None: no memory there)."""
+        counters = state_dict.get(prefix + 'counters')
+        return None if counters is None else int(counters[1])
+
     # checkpointing: tensors only, so that checkpoints load with
     # torch.load(weights_only=True) ------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:

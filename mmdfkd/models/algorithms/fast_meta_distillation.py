@@ -5,7 +5,6 @@ from typing import Dict, List, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import get_rank
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms.base import BaseAlgorithm
@@ -15,9 +14,12 @@ from mmdfkd.registry import MODELS, TRANSFORMS
 from mmdfkd.structures import ReplayMemory
 
 from ..utils import (
+    RandomStream,
     load_teacher_checkpoint,
     module_device,
     no_param_grads,
+    pack_extra_state,
+    unpack_extra_state,
     unwrap_model,
 )
 
@@ -173,8 +175,7 @@ class FastMetaDistillation(BaseAlgorithm):
         self.student_iter = student_iter
         self.warmup_iters, self.reset_iter = warmup_iters, reset_iter
         self.rounds = 0
-        self._rng: Optional[torch.Generator] = None
-        self._pending_rng_state: Optional[torch.Tensor] = None
+        self._stream = RandomStream()
 
     @property
     def student(self) -> nn.Module:
@@ -191,35 +192,10 @@ class FastMetaDistillation(BaseAlgorithm):
 
     # state: the round counter and the random stream ---------------------
     def get_extra_state(self) -> torch.Tensor:
-        rounds = torch.tensor([self.rounds], dtype=torch.int64)
-        if self._rng is not None:
-            rng = self._rng.get_state()
-        elif self._pending_rng_state is not None:
-            rng = self._pending_rng_state
-        else:
-            rng = torch.empty(0, dtype=torch.uint8)
-        return torch.cat([rounds.view(torch.uint8), rng.cpu()])
+        return pack_extra_state([self.rounds], self._stream)
 
     def set_extra_state(self, state: torch.Tensor) -> None:
-        state = state.cpu()
-        self.rounds = int(state[:8].clone().view(torch.int64))
-        self._pending_rng_state = state[8:].clone() if state.numel() > 8 \
-            else None
-        self._rng = None
-
-    def _stream(self, device: torch.device) -> torch.Generator:
-        """The generator of latents, labels and synthesis augments."""
-        if self._rng is None:
-            self._rng = torch.Generator(device=device)
-            self._rng.manual_seed(torch.initial_seed() + get_rank())
-            if self._pending_rng_state is not None:
-                self._rng.set_state(self._pending_rng_state)
-                self._pending_rng_state = None
-                if get_rank() > 0:  # every rank resumed rank 0's state
-                    self._rng.manual_seed(
-                        int(torch.randint(2**62, (1, ), generator=self._rng,
-                                          device=device)) + get_rank())
-        return self._rng
+        self.rounds, = unpack_extra_state(state, 1, self._stream)
 
     # ------------------------------------------------------------------
     def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
@@ -269,7 +245,7 @@ class FastMetaDistillation(BaseAlgorithm):
         """One synthesis round; its best batch goes into the pool."""
         generator = unwrap_model(self.generator)
         device = module_device(generator)
-        rng = self._stream(device)
+        rng = self._stream.generator(device)
         if self.reset_iter is not None and self.rounds == self.reset_iter:
             self.reset_generator()
         z = torch.randn(num, generator.latent_dim, generator=rng,

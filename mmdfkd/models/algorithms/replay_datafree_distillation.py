@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.dist import get_rank
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms.base import BaseAlgorithm
@@ -12,15 +11,18 @@ from mmrazor.models.utils import add_prefix, set_requires_grad
 
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
-from mmdfkd.utils.errors import TrainingDiverged
 
 from ..utils import (
+    NonFiniteGuard,
+    RandomStream,
     backup_buffers,
-    bn_statistics_gap,
+    holdout_metrics,
     load_teacher_checkpoint,
     module_device,
     no_param_grads,
+    pack_extra_state,
     restore_buffers,
+    unpack_extra_state,
     unwrap_model,
 )
 
@@ -139,9 +141,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         if student_iter < 1:
             raise ValueError('ReplayDataFreeDistillation: student_iter must '
                              f'be >= 1, got {student_iter}.')
-        if max_skipped_iters < 1:
-            raise ValueError('ReplayDataFreeDistillation: max_skipped_iters '
-                             f'must be >= 1, got {max_skipped_iters}.')
         if replay_share is not None and not 0 < replay_share <= 1:
             raise ValueError('model.replay_share must be in (0, 1] or None, '
                              f'got {replay_share!r}.')
@@ -165,7 +164,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self.replay_weight = replay_weight
         self.replay_share = replay_share
         self.warmup_iters = warmup_iters
-        self.max_skipped_iters = max_skipped_iters
+        self.guard = NonFiniteGuard(max_skipped_iters)
 
         (self.teacher_name, teacher_cfg), = teachers.items()
         self.teachers = nn.ModuleDict(
@@ -213,11 +212,8 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 raise ValueError('model.holdout.store_logits must be True: '
                                  'the held-out set is scored against the '
                                  "teacher's logits.")
-        self.nonfinite_skips = 0
-        self._skipped_iters = 0  # consecutive iterations with no update
         self._buffers_backup: Optional[List[torch.Tensor]] = None
-        self._latent_rng: Optional[torch.Generator] = None
-        self._pending_rng_state: Optional[torch.Tensor] = None
+        self._latents = RandomStream()
         self._check_shapes()
 
     # ------------------------------------------------------------------
@@ -241,10 +237,10 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         disagree: resuming must not drop or forget it silently."""
         logger = MMLogger.get_current_instance()
         for name in ('memory', 'holdout'):
-            saved = state_dict.get(f'{prefix}{name}.counters')
+            saved = ReplayMemory.saved_size(state_dict, f'{prefix}{name}.')
             if saved is not None and getattr(self, name) is None:
                 logger.warning(
-                    f'The checkpoint holds a {name} of {int(saved[1])} '
+                    f'The checkpoint holds a {name} of {saved} '
                     f'samples, but this config has model.{name}=None: the '
                     f'{name} is DROPPED, this run goes on without it and its '
                     'checkpoints will not hold it. To keep it, resume with '
@@ -290,51 +286,26 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             for module, training in modes:
                 module.training = training
 
+    @property
+    def nonfinite_skips(self) -> int:
+        """Steps skipped for non-finite values so far."""
+        return self.guard.skips
+
     # The latent stream's random state and the skip counter travel with the
-    # model's state dict, as one uint8 tensor: mmengine broadcasts every
-    # state-dict entry as a tensor under DDP.
+    # model's state dict.
     def get_extra_state(self) -> torch.Tensor:
-        skips = torch.tensor([self.nonfinite_skips], dtype=torch.int64)
-        if self._latent_rng is not None:
-            rng = self._latent_rng.get_state()
-        elif self._pending_rng_state is not None:
-            rng = self._pending_rng_state
-        else:
-            rng = torch.empty(0, dtype=torch.uint8)
-        return torch.cat([skips.view(torch.uint8), rng.cpu()])
+        return pack_extra_state([self.guard.skips], self._latents)
 
     def set_extra_state(self, state: torch.Tensor) -> None:
-        state = state.cpu()
-        self.nonfinite_skips = int(state[:8].clone().view(torch.int64))
-        self._pending_rng_state = state[8:].clone() if state.numel() > 8 \
-            else None
-        self._latent_rng = None
+        self.guard.skips, = unpack_extra_state(state, 1, self._latents)
 
     def _sample_latent(self, num: int) -> torch.Tensor:
         generator = unwrap_model(self.generator)
         device = module_device(generator)
-        if self._latent_rng is None:
-            self._latent_rng = torch.Generator(device=device)
-            self._latent_rng.manual_seed(torch.initial_seed() + get_rank())
-            if self._pending_rng_state is not None:
-                try:
-                    self._latent_rng.set_state(self._pending_rng_state)
-                except RuntimeError:  # saved on another kind of device
-                    MMLogger.get_current_instance().warning(
-                        'The latent random state in the checkpoint is from '
-                        'another device type; the latent stream restarts '
-                        'from the run seed.')
-                self._pending_rng_state = None
-                if get_rank() > 0:
-                    # every rank resumed rank 0's state: branch off
-                    seed = int(torch.randint(
-                        2**62, (1, ), generator=self._latent_rng,
-                        device=device)) + get_rank()
-                    self._latent_rng.manual_seed(seed)
         return torch.randn(
             num,
             generator.latent_dim,
-            generator=self._latent_rng,
+            generator=self._latents.generator(device),
             device=device)
 
     def _teacher_forward(
@@ -345,13 +316,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         feats = self.teacher.extract_feat(images)
         head = self.teacher.head
         return head(feats), head.pre_logits(feats)
-
-    def _skip(self, what: str) -> Dict[str, float]:
-        self.nonfinite_skips += 1
-        MMLogger.get_current_instance().warning(
-            f'Non-finite {what}: step skipped '
-            f'({self.nonfinite_skips} so far).')
-        return {}
 
     # ------------------------------------------------------------------
     def train_step(self, data: Dict[str, List],
@@ -367,7 +331,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 ``SeparateOptimWrapperConstructor``.
         """
         batch_size = len(data['inputs'])
-        skips_before = self.nonfinite_skips
+        self.guard.start_iteration()
         gen_vars, generated = self._generator_step(batch_size,
                                                    optim_wrapper['generator'])
         log_vars = dict(add_prefix(gen_vars, 'generator'))
@@ -392,68 +356,21 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             log_vars['memory_size'] = len(self.memory)
             log_vars['memory_MB'] = self.memory.nbytes / 2**20
         log_vars['nonfinite_skips'] = self.nonfinite_skips
-        steps = 1 + (0 if warmup else self.student_iter)
-        self._check_divergence(self.nonfinite_skips - skips_before, steps)
+        self.guard.end_iteration(1 + (0 if warmup else self.student_iter))
         return log_vars
 
     @torch.no_grad()
     def datafree_metrics(self, batch_size: int = 256) -> Dict[str, float]:
-        """The health signal on the held-out synthetic samples, which needs
-        no real data:
-
-        - ``datafree/agreement``: % of samples where the student's top-1
-          class is the teacher's, and ``datafree/discrepancy``: the
-          distillation loss, mean over the set. They rank the checkpoints
-          of one working run, but stay high when the generator has left
-          the real data (the student then agrees with the teacher on images
-          that teach nothing about real ones);
-        - ``datafree/bn_gap``: how far the samples are from the teacher's
-          training data as its BatchNorm layers see it
-          (:func:`bn_statistics_gap`, 0 = same statistics). It tells a
-          working run from such a failed one.
-
+        """The health signal on the held-out synthetic samples
+        (:func:`~mmdfkd.models.utils.holdout_metrics`: agreement,
+        discrepancy, BN-statistics gap), which needs no real data.
         Empty without ``holdout`` or before it holds anything."""
         if self.holdout is None or len(self.holdout) == 0:
             return {}
         samples, t_logits = self.holdout.contents()
-        batches = samples.split(batch_size)
-        student = unwrap_model(self.student)
-        was_training = student.training
-        student.eval()
-        agree, loss, total = 0, 0, len(samples)
-        try:
-            for x, t in zip(batches, t_logits.split(batch_size)):
-                t = t.to(x.device)
-                s = student(x, mode='tensor')
-                # summed on the device, read once at the end
-                agree = agree + (s.argmax(1) == t.argmax(1)).sum()
-                loss = loss + self.distill_loss(s, t) * len(x)
-        finally:
-            student.train(was_training)
-        metrics = {
-            'datafree/agreement': 100.0 * float(agree) / total,
-            'datafree/discrepancy': float(loss) / total,
-        }
-        gap = bn_statistics_gap(self.teacher, batches)
-        if gap is not None:
-            metrics['datafree/bn_gap'] = gap
-        return metrics
-
-    def _check_divergence(self, skipped_steps: int, steps: int) -> None:
-        if skipped_steps < steps:
-            self._skipped_iters = 0
-            return
-        self._skipped_iters += 1
-        if self._skipped_iters >= self.max_skipped_iters:
-            raise TrainingDiverged(
-                f'Training diverged: every generator and student step of the '
-                f'last {self._skipped_iters} iterations was skipped for '
-                'non-finite values (see the warnings above). Lower the '
-                'learning rates (optim_wrapper.architecture / '
-                'optim_wrapper.generator) or the loss weights, and restart '
-                'or resume from a checkpoint saved before the divergence. '
-                'model.max_skipped_iters sets how many such iterations are '
-                'tolerated.')
+        return holdout_metrics(
+            unwrap_model(self.student), self.teacher, samples, t_logits,
+            self.distill_loss, batch_size)
 
     def _generator_step(
         self, batch_size: int, optim: OptimWrapper
@@ -471,7 +388,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 t_logits, t_feats = self._teacher_forward(
                     images, with_features)
             if not torch.isfinite(t_logits).all():
-                return self._skip('generator output'), None
+                return self.guard.skip('generator output'), None
             # The student is called unwrapped: no DDP gradient sync for it,
             # and its parameters get no gradient from the generator loss.
             with no_param_grads(self.student):
@@ -487,7 +404,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 losses[f'loss_{name}'] = loss(source)
         loss, log_vars = self.parse_losses(losses)
         if not torch.isfinite(loss):
-            return self._skip('generator loss'), None
+            return self.guard.skip('generator loss'), None
         optim.update_params(loss)
         images, t_logits = images.detach(), t_logits.detach()
         held = 0
@@ -535,7 +452,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             # checked before the student's forward, which would otherwise
             # put the non-finite values into its BatchNorm statistics
             if not torch.isfinite(t_logits).all():
-                return self._skip('generator output'), None
+                return self.guard.skip('generator output'), None
             self._buffers_backup = backup_buffers(student,
                                                   self._buffers_backup)
             s_logits = self.student(inputs, mode='tensor')
@@ -551,7 +468,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
             # the forward updated BatchNorm's running statistics with the
             # values that made the loss non-finite: put them back
             restore_buffers(student, self._buffers_backup)
-            return self._skip('student loss'), None
+            return self.guard.skip('student loss'), None
         optim.update_params(loss)
         fresh = None if not num_fresh else (inputs[:num_fresh], t_logits)
         return log_vars, fresh

@@ -5,6 +5,7 @@ from .checkpoint import (
     load_teacher_checkpoint,
     missing_teacher,
 )
+from .holdout_metrics import holdout_metrics
 from .misc import (
     backup_buffers,
     module_device,
@@ -13,10 +14,13 @@ from .misc import (
     strip_module_prefix,
     unwrap_model,
 )
+from .nonfinite_guard import NonFiniteGuard
+from .random_stream import RandomStream, pack_extra_state, unpack_extra_state
 
 __all__ = [
-    'backup_buffers', 'bn_statistics_gap', 'checkpoint_mismatch',
-    'load_teacher_checkpoint',
-    'missing_teacher', 'module_device', 'no_param_grads', 'restore_buffers',
-    'strip_module_prefix', 'unwrap_model'
+    'NonFiniteGuard', 'RandomStream', 'backup_buffers', 'bn_statistics_gap',
+    'checkpoint_mismatch', 'holdout_metrics', 'load_teacher_checkpoint',
+    'missing_teacher', 'module_device', 'no_param_grads', 'pack_extra_state',
+    'restore_buffers', 'strip_module_prefix', 'unpack_extra_state',
+    'unwrap_model'
 ]

@@ -361,7 +361,7 @@ def test_divergence_counter_resets_after_a_good_iteration():
     iteration(True)  # 1 bad iteration
     iteration(False)  # a good one resets the count ...
     iteration(True)  # ... so this is 1 again, not 2
-    assert algorithm._skipped_iters == 1
+    assert algorithm.guard.consecutive == 1
     with pytest.raises(RuntimeError, match='diverged.*last 2 iterations'):
         iteration(True)
 

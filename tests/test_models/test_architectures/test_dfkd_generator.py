@@ -28,7 +28,10 @@ def test_tanh_output_range_and_bad_arguments():
     with pytest.raises(ValueError, match='multiple of 4'):
         DFKDGenerator(img_size=30)
     with pytest.raises(ValueError, match='output_act'):
-        DFKDGenerator(img_size=32, output_act='sigmoid')
+        DFKDGenerator(img_size=32, output_act='softmax')
+    # sigmoid: pixel values in (0, 1), as Fast-DFKD's generator
+    pixels = DFKDGenerator(img_size=8, output_act='sigmoid')(batch_size=4)
+    assert pixels.min() > 0 and pixels.max() < 1
 
 
 def test_single_process_wrapper_exposes_module_and_latent_dim():
