@@ -7,25 +7,24 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmrazor.models.algorithms.base import BaseAlgorithm
-from mmrazor.models.utils import add_prefix, set_requires_grad
+from mmrazor.models.utils import add_prefix
 
 from mmdfkd.registry import MODELS, TRANSFORMS
 from mmdfkd.structures import ReplayMemory
 
 from ..utils import (
     RandomStream,
-    load_teacher_checkpoint,
     module_device,
     no_param_grads,
     pack_extra_state,
     unpack_extra_state,
     unwrap_model,
 )
+from .single_teacher_algorithm import SingleTeacherAlgorithm
 
 
 @MODELS.register_module()
-class FastMetaDistillation(BaseAlgorithm):
+class FastMetaDistillation(SingleTeacherAlgorithm):
     """Fast-DFKD (Fang et al., "Up to 100x Faster Data-free Knowledge
     Distillation", AAAI 2022): a meta-learned generator synthesises one batch
     per round, every batch is kept in a pool, and the student learns from
@@ -127,35 +126,13 @@ class FastMetaDistillation(BaseAlgorithm):
                  reset_iter: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type',
-                                         'mmpretrain.ClsDataPreprocessor')
-        super().__init__(architecture, data_preprocessor, init_cfg)
+        super().__init__(architecture, teachers, data_preprocessor, init_cfg)
         if meta_update not in self.META_UPDATES:
             raise ValueError(f'model.meta_update must be one of '
                              f'{self.META_UPDATES}, got {meta_update!r}.')
         if g_steps < 1 or student_iter < 1 or warmup_iters < 0:
             raise ValueError('model.g_steps and model.student_iter must be '
                              '>= 1 and model.warmup_iters >= 0.')
-        if not isinstance(teachers, dict) or len(teachers) != 1:
-            raise ValueError(
-                'FastMetaDistillation: teachers must be a dict with exactly '
-                'one entry, e.g. teachers=dict(teacher=dict(build_cfg=..., '
-                "ckpt_path='checkpoints/teacher.pth')).")
-        (self.teacher_name, teacher_cfg), = teachers.items()
-        self.teachers = nn.ModuleDict(
-            {self.teacher_name: MODELS.build(teacher_cfg['build_cfg'])})
-        if teacher_cfg.get('ckpt_path') is None:
-            MMLogger.get_current_instance().warning(
-                'FastMetaDistillation: no teacher ckpt_path, the teacher is '
-                'randomly initialised.')
-        else:
-            load_teacher_checkpoint(self.teacher, teacher_cfg['ckpt_path'],
-                                    self.teacher_name,
-                                    teacher_cfg.get('ckpt_hint'))
-        self.teacher.eval()
-        set_requires_grad(self.teacher, False)
         self.generator = MODELS.build(generator)
         self.memory: ReplayMemory = MODELS.build(memory)
         if self.memory.store_logits and not self.memory.augments:
@@ -176,19 +153,6 @@ class FastMetaDistillation(BaseAlgorithm):
         self.warmup_iters, self.reset_iter = warmup_iters, reset_iter
         self.rounds = 0
         self._stream = RandomStream()
-
-    @property
-    def student(self) -> nn.Module:
-        return self.architecture
-
-    @property
-    def teacher(self) -> nn.Module:
-        return self.teachers[self.teacher_name]
-
-    def train(self, mode: bool = True) -> 'FastMetaDistillation':
-        super().train(mode)
-        self.teacher.eval()
-        return self
 
     # state: the round counter and the random stream ---------------------
     def get_extra_state(self) -> torch.Tensor:

@@ -6,8 +6,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmrazor.models.algorithms.base import BaseAlgorithm
-from mmrazor.models.utils import add_prefix, set_requires_grad
+from mmrazor.models.utils import add_prefix
 
 from mmdfkd.registry import MODELS
 from mmdfkd.structures import ReplayMemory
@@ -17,7 +16,6 @@ from ..utils import (
     RandomStream,
     backup_buffers,
     holdout_metrics,
-    load_teacher_checkpoint,
     module_device,
     no_param_grads,
     pack_extra_state,
@@ -25,10 +23,11 @@ from ..utils import (
     unpack_extra_state,
     unwrap_model,
 )
+from .single_teacher_algorithm import SingleTeacherAlgorithm
 
 
 @MODELS.register_module()
-class ReplayDataFreeDistillation(BaseAlgorithm):
+class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
     """Data-free distillation with a replay memory and a BatchNorm-statistics
     constraint on the generator (Binici et al., WACV 2022).
 
@@ -131,13 +130,7 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                  max_skipped_iters: int = 10,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if isinstance(data_preprocessor, dict):
-            # as mmpretrain's classifiers: an mmpretrain data set base's
-            # untyped data_preprocessor is a ClsDataPreprocessor
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type',
-                                         'mmpretrain.ClsDataPreprocessor')
-        super().__init__(architecture, data_preprocessor, init_cfg)
+        super().__init__(architecture, teachers, data_preprocessor, init_cfg)
         if student_iter < 1:
             raise ValueError('ReplayDataFreeDistillation: student_iter must '
                              f'be >= 1, got {student_iter}.')
@@ -154,11 +147,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
                 'both take generator-step samples: set '
                 'model.holdout.push_per_iter (the hold-out takes that many, '
                 'the memory the rest).')
-        if not isinstance(teachers, dict) or len(teachers) != 1:
-            raise ValueError(
-                'ReplayDataFreeDistillation: teachers must be a dict with '
-                'exactly one entry, e.g. teachers=dict(teacher=dict('
-                "build_cfg=..., ckpt_path='checkpoints/teacher.pth')).")
         self.student_iter = student_iter
         self.adv_weight = adv_weight
         self.replay_weight = replay_weight
@@ -166,20 +154,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self.warmup_iters = warmup_iters
         self.guard = NonFiniteGuard(max_skipped_iters)
 
-        (self.teacher_name, teacher_cfg), = teachers.items()
-        self.teachers = nn.ModuleDict(
-            {self.teacher_name: MODELS.build(teacher_cfg['build_cfg'])})
-        ckpt_path = teacher_cfg.get('ckpt_path')
-        if ckpt_path is None:
-            MMLogger.get_current_instance().warning(
-                'ReplayDataFreeDistillation: no teacher ckpt_path, the '
-                'teacher is randomly initialised.')
-        else:
-            load_teacher_checkpoint(self.teacher, ckpt_path,
-                                    self.teacher_name,
-                                    teacher_cfg.get('ckpt_hint'))
-        self.teacher.eval()
-        set_requires_grad(self.teacher, False)
 
         self.generator = MODELS.build(generator)
         if not hasattr(self.generator, 'latent_dim'):
@@ -215,21 +189,6 @@ class ReplayDataFreeDistillation(BaseAlgorithm):
         self._buffers_backup: Optional[List[torch.Tensor]] = None
         self._latents = RandomStream()
         self._check_shapes()
-
-    # ------------------------------------------------------------------
-    @property
-    def student(self) -> nn.Module:
-        """Alias of ``architecture``."""
-        return self.architecture
-
-    @property
-    def teacher(self) -> nn.Module:
-        return self.teachers[self.teacher_name]
-
-    def train(self, mode: bool = True) -> 'ReplayDataFreeDistillation':
-        super().train(mode)
-        self.teacher.eval()  # frozen: BN keeps its running statistics
-        return self
 
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
