@@ -152,3 +152,26 @@ def test_resume_from_a_url_is_refused(hub_cache, tmp_path):
     error, = [line for line in out.splitlines() if line.startswith('error:')]
     assert f'Refusing to load {url}' in error and 'Traceback' not in out
     assert not marker.exists()
+
+
+def test_the_trusted_list_parses_every_separator_and_home(tmp_path,
+                                                          monkeypatch):
+    from mmdfkd.compat.safe_loading import _is_trusted
+    home = tmp_path / 'home'
+    (home / 'ckpts').mkdir(parents=True)
+    monkeypatch.setenv('HOME', str(home))
+    a, b, c, d = (str(home / 'ckpts' / f'{n}.pth') for n in 'abcd')
+    link = str(tmp_path / 'link.pth')
+
+    os.symlink(a, link)
+    url = 'https://example.invalid/x.pth'
+    monkeypatch.setenv(
+        TRUSTED_CHECKPOINTS_ENV,
+        f'~/ckpts/a.pth; {b}{os.pathsep}{c}\n{url}')
+    assert _is_trusted(a) and _is_trusted(b) and _is_trusted(c)
+    assert _is_trusted('~/ckpts/a.pth') and _is_trusted(link)
+    assert _is_trusted(url)
+    assert not _is_trusted(d)
+    assert not _is_trusted('https://example.invalid/y.pth')
+    monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, '')
+    assert not _is_trusted(a)

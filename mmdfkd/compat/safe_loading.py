@@ -49,7 +49,8 @@ class UnsafeCheckpointError(RuntimeError):
 def _is_trusted(source: str) -> bool:
     """Whether ``source`` (a path or a URL) is listed in
     ``MMDFKD_TRUSTED_CHECKPOINTS``: entries separated by white space or
-    ``;``, and local paths also by ``os.pathsep``."""
+    ``;``, and local paths also by ``os.pathsep``; ``~`` is expanded and
+    local paths compare as real paths (links resolved)."""
     listed = os.environ.get(TRUSTED_CHECKPOINTS_ENV, '')
     entries = set()
     for token in re.split(r'[\s;]+', listed):
@@ -57,7 +58,8 @@ def _is_trusted(source: str) -> bool:
             entries.add(token)
         else:
             entries.update(
-                osp.realpath(p) for p in token.split(os.pathsep) if p)
+                osp.realpath(osp.expanduser(p))
+                for p in token.split(os.pathsep) if p)
     if '://' in source:
         return source in entries
     return osp.realpath(osp.expanduser(source)) in entries
