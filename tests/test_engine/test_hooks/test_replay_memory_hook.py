@@ -184,3 +184,13 @@ def test_hook_under_two_process_ddp(tmp_path):
     state = _load(work / 'iter_4.pth')['state_dict']
     # rank 0's memory: 4 iterations x 8 samples
     assert state['memory.counters'][1] == 32
+
+
+def test_hook_configuration_errors_name_the_setting(tmp_path):
+    model, _ = _setup(tmp_path)
+    with pytest.raises(ConfigError, match="no sub-module 'learner'"):
+        ReplayMemoryHook(memory=MEMORY, student='learner').attach(model)
+    model, _ = _setup(tmp_path)
+    with pytest.raises(ConfigError, match="no sub-module 'head.logits'"):
+        ReplayMemoryHook(memory=MEMORY,
+                         teacher_logits='head.logits').attach(model)

@@ -96,3 +96,46 @@ def test_model_without_batchnorm_is_a_configuration_error():
         BNStatisticsLoss().attach(nn.Sequential(nn.Linear(3, 3)))
     with pytest.raises(ValueError, match='unknown norm'):
         BNStatisticsLoss(norm='l3')
+
+
+def test_statistics_are_float32_under_bfloat16_autocast():
+    model = _model()
+    x = torch.randn(8, 3, 8, 8)
+    loss = BNStatisticsLoss()
+    loss.attach(model)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        inputs = _inputs_of_bns(model, x)  # what the layers see: bfloat16
+        with loss.record():
+            model(x)
+    value = loss()
+    assert inputs[0].dtype == torch.bfloat16 and value.dtype == torch.float32
+    # the statistics of those very inputs, computed in float32: bfloat16
+    # statistics would be off by their rounding (about 1e-3)
+    expected = 0
+    for bn, inp in zip((model[1], model[4], model[7]), inputs):
+        inp = inp.float()
+        dims = [0] + list(range(2, inp.dim()))
+        var, mean = torch.var_mean(inp, dim=dims, unbiased=False)
+        expected = expected + torch.norm(bn.running_var - var) + \
+            torch.norm(bn.running_mean - mean)
+    assert torch.allclose(value, expected, rtol=1e-6)
+
+
+def test_layers_without_running_statistics_are_left_out():
+    model = _model()
+    model[4] = nn.BatchNorm2d(5, track_running_stats=False)
+    loss = BNStatisticsLoss()
+    loss.attach(model)
+    assert loss.num_layers == 2
+    x = torch.randn(4, 3, 8, 8)
+    with loss.record():
+        model(x)
+    value = loss()
+    inputs = _inputs_of_bns(model, x)
+    expected = 0
+    for bn, inp in ((model[1], inputs[0]), (model[7], inputs[2])):
+        dims = [0] + list(range(2, inp.dim()))
+        var, mean = torch.var_mean(inp, dim=dims, unbiased=False)
+        expected = expected + torch.norm(bn.running_var - var) + \
+            torch.norm(bn.running_mean - mean)
+    assert torch.allclose(value, expected, rtol=1e-5)
