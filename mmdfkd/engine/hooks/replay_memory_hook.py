@@ -59,6 +59,11 @@ class ReplayMemoryHook(Hook):
     own samples and the replay step runs on every rank, so the student's
     gradients stay in step.
 
+    Why forward hooks rather than MMRazor's recorders: a recorder records
+    only inside the ``RecorderManager`` context that the distiller's own
+    ``train_step`` opens for its own losses; this hook works outside that
+    step and needs only the teacher's last call, kept by reference.
+
     Args:
         memory (dict): The :class:`~mmdfkd.structures.ReplayMemory` config
             (capacity, policy, push_per_iter, replay_batch_size, dtype,

@@ -80,6 +80,12 @@ def load_teacher_checkpoint(teacher: nn.Module,
     """Load ``ckpt_path`` into ``teacher`` strictly, with errors that say
     what is wrong and how to fix it.
 
+    Why not mmengine's ``load_checkpoint(strict=True, revise_keys=...)``:
+    it reads the file the same way (``CheckpointLoader``, so mmdfkd's safe
+    loading) but reports a misfit as one line per key and cannot name the
+    config key to change; this checks the fit first and names
+    ``model.teachers.<name>.build_cfg`` / ``ckpt_path``.
+
     ``teacher.init_weights()`` runs just before the weights are copied (as
     MMRazor does), so that the runner's later ``init_weights()`` leaves them
     alone.
