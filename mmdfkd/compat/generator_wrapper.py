@@ -15,7 +15,7 @@ from mmdfkd.registry import MODELS
 @MODELS.register_module()
 class SingleProcessGeneratorWrapper(torch.nn.Module):
     """Gives a generator the ``.module`` attribute of a distributed wrapper
-    (see workaround 4 in ``mmdfkd/compat.py``). ``forward`` is the
+    (see ``mmdfkd/compat/__init__.py``). ``forward`` is the
     generator's. Under a distributed launch the wrapper is itself wrapped,
     and ``.module`` then resolves to this wrapper, which passes
     ``latent_dim`` through.

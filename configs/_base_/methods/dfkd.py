@@ -15,7 +15,7 @@ model = dict(
     # L1 on logits as DFAD (MMRazor's dfad config uses L1Loss too).
     distill_loss=dict(type='mmdfkd.LogitDiscrepancyLoss', mode='l1'),
     adv_weight=1.0,
-    # DeepInversion's norm; method.md: weight about 1 to 10 on CIFAR.
+    # DeepInversion's norm; public CIFAR setups weight it 1 to 10.
     bn_loss=dict(type='mmdfkd.BNStatisticsLoss', loss_weight=1.0, norm='l2'),
     # 10 batches of 128, the newest (FIFO) as the paper's
     # re-implementation: the policy the replay study chose on the

@@ -51,7 +51,7 @@ class WeightsOnlyCheckpointHook(Hook):
 
     - Loadable with ``torch.load(weights_only=True)``, so ``--resume``
       works on torch >= 2.6 without trusting the file (see workaround 2 in
-      ``mmdfkd/compat.py``).
+      ``mmdfkd/compat/safe_loading.py``).
     - Never poisoned: a checkpoint whose weights or optimizer state hold a
       NaN or an infinity is not written (nor named in ``last_checkpoint``);
       the run stops with :class:`~mmdfkd.utils.errors.TrainingDiverged`,

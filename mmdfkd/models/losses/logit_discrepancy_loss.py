@@ -33,10 +33,6 @@ class LogitDiscrepancyLoss(nn.Module):
                  temperature: float = 1.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if mode == 'js':
-            raise ValueError("LogitDiscrepancyLoss: mode='js' moved to its "
-                             "own loss: use dict(type='mmdfkd.JSDivergence', "
-                             'temperature=...).')
         if mode not in self.MODES:
             raise ValueError(f'LogitDiscrepancyLoss: unknown mode {mode!r}; '
                              f'use one of {self.MODES}.')

@@ -84,13 +84,26 @@ def test_replay_trains_the_student_on_cached_logits_only(tmp_path):
     handle = teacher.register_forward_hook(
         lambda *args: calls.append(1))
     before = [p.detach().clone() for p in model.student.parameters()]
+    # the batch the memory will draw (same random state), and the loss the
+    # replay update must report on it: L1 against the cached logits
+    twin_memory = MODELS.build(dict(type='mmdfkd.ReplayMemory', **MEMORY))
+    twin_memory.load_state_dict(memory.state_dict())
+    drawn, drawn_logits = twin_memory.sample(4)
+    from mmdfkd.models.utils import backup_buffers, restore_buffers
+    saved = backup_buffers(model.student)  # the forward below must not count
+    with torch.no_grad():
+        expected = torch.nn.functional.l1_loss(
+            model.student(drawn, mode='tensor'), drawn_logits)
+    restore_buffers(model.student, saved)
     hook.before_train_iter(None, 0)
     hook._recording = False
     hook._last = (images[:4], logits[:4])
     log = hook.step(model, optim)
     handle.remove()
     assert not calls  # no teacher forward on replay
-    assert torch.isfinite(log['replay.loss']) and hook.replay_updates == 2
+    assert log['replay.loss'].item() == pytest.approx(expected.item(),
+                                                      rel=1e-5)
+    assert hook.replay_updates == 2
     assert any(not torch.equal(p, b)
                for p, b in zip(model.student.parameters(), before))
     # the same iterations with the replay left out end elsewhere: a hook
