@@ -138,17 +138,21 @@ class RankDumpHook(Hook):
         torch.save(dict(world=get_world_size(),
                         student={k: v.detach() for k, v in
                                  model.architecture.named_parameters()},
+                        generator={k: v.detach() for k, v in
+                                   model.generator.named_parameters()},
                         memory=model.memory.state_dict()),
                    f'{runner.work_dir}/rank{get_rank()}.pth')
 '''
 
 
-def test_two_process_ddp_on_cpu(tmp_path):
+def _ddp_with_rank_dumps(tmp_path, config, *options):
+    """Train ``config`` on 2 CPU processes; every rank saves its student,
+    generator and memory at the end (RankDumpHook)."""
     work = str(tmp_path / 'ddp')
     (tmp_path / 'rank_dump.py').write_text(RANK_DUMP)
-    config = tmp_path / 'tiny_ddp.py'
-    config.write_text(
-        f"_base_ = [{osp.join(REPO, TINY)!r}]\n"
+    dump_config = tmp_path / 'with_rank_dump.py'
+    dump_config.write_text(
+        f"_base_ = [{osp.join(REPO, config)!r}]\n"
         "custom_imports = dict(imports=['mmdfkd', 'rank_dump'])\n"
         "custom_hooks = [dict(type='mmdfkd.WeightsOnlyCheckpointHook'), "
         "dict(type='mmdfkd.AccuracyHistoryHook'), "
@@ -156,19 +160,30 @@ def test_two_process_ddp_on_cpu(tmp_path):
     import os
     path = os.pathsep.join([str(tmp_path), os.environ.get('PYTHONPATH', '')])
     log = _run(
-        ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', work,
-         '--cfg-options', 'train_cfg.max_iters=4', 'val_cfg=None',
-         'val_dataloader=None', 'val_evaluator=None'],
+        ['bash', 'tools/dist_train.sh', str(dump_config), '2', '--work-dir',
+         work, '--cfg-options', 'val_cfg=None', 'val_dataloader=None',
+         'val_evaluator=None', *options],
         env=dict(PYTHON=sys.executable, PORT=str(free_port()),
                  OMP_NUM_THREADS='1', PYTHONPATH=path))
-    assert 'accuracy cannot be measured' in log  # no validation set
     ranks = [_load(osp.join(work, f'rank{r}.pth')) for r in range(2)]
     assert [r['world'] for r in ranks] == [2, 2]
+    return work, log, ranks
+
+
+def _same_weights(ranks, part):
+    assert ranks[0][part]
+    for key, value in ranks[0][part].items():
+        assert torch.equal(value, ranks[1][part][key]), (part, key)
+
+
+def test_two_process_ddp_on_cpu(tmp_path):
+    work, log, ranks = _ddp_with_rank_dumps(tmp_path, TINY,
+                                            'train_cfg.max_iters=4')
+    assert 'accuracy cannot be measured' in log  # no validation set
     # DDP kept the students' weights identical, bit for bit (BatchNorm's
     # running statistics are each rank's own: broadcast_buffers=False) ...
-    assert ranks[0]['student']
-    for key, value in ranks[0]['student'].items():
-        assert torch.equal(value, ranks[1]['student'][key]), key
+    _same_weights(ranks, 'student')
+    _same_weights(ranks, 'generator')
     # ... while each rank's memory holds its own samples
     assert not torch.equal(ranks[0]['memory']['samples'],
                            ranks[1]['memory']['samples'])
@@ -176,15 +191,19 @@ def test_two_process_ddp_on_cpu(tmp_path):
     # rank 0's memory: 4 iterations x 8 samples
     assert ckpt['state_dict']['memory.counters'][1] == 32
     assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
-    # and tested by 2 processes, on the held-out samples alone
-    log = _run(
-        ['bash', 'tools/dist_test.sh', TINY, osp.join(work, 'iter_4.pth'),
-         '2', '--work-dir', work, '--cfg-options', 'test_dataloader=None',
-         'test_evaluator=None'],
-        env=dict(PYTHON=sys.executable, PORT=str(free_port()),
-                 OMP_NUM_THREADS='1'))
-    assert 'Distributed launcher: pytorch' in log
-    assert 'datafree/agreement' in log
+
+
+def test_fast_dfkd_under_two_process_ddp(tmp_path):
+    """Fast-DFKD's meta-generator takes the mean of the ranks'
+    meta-gradients: generator and student stay identical on both ranks,
+    each rank's pool holds its own syntheses."""
+    _, _, ranks = _ddp_with_rank_dumps(
+        tmp_path, 'tests/data/tiny_fast_dfkd_fmnist.py')
+    _same_weights(ranks, 'student')
+    _same_weights(ranks, 'generator')
+    assert ranks[0]['memory']['counters'].tolist()[1] == 4 * 8
+    assert not torch.equal(ranks[0]['memory']['samples'],
+                           ranks[1]['memory']['samples'])
 
 
 @pytest.mark.parametrize('flags', [[], ['--amp', '--channels-last']])

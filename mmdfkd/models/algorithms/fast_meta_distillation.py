@@ -5,6 +5,7 @@ from typing import Dict, List, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.dist import all_reduce, broadcast
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.utils import add_prefix
@@ -184,6 +185,8 @@ class FastMetaDistillation(SingleTeacherAlgorithm):
         for module in (first_linear, first_bn):
             nn.init.normal_(module.weight, 0.0, 0.02)
             nn.init.zeros_(module.bias)
+            # every rank takes rank 0's draw (a no-op alone)
+            broadcast(module.weight.data, src=0)
 
     def synthesis_loss(self, images: torch.Tensor, targets: torch.Tensor,
                        adversarial: bool) -> Dict[str, torch.Tensor]:
@@ -255,6 +258,10 @@ class FastMetaDistillation(SingleTeacherAlgorithm):
         if self.meta_update == 'reptile':
             meta_grads = [p.detach() - q.detach() for p, q in zip(
                 generator.parameters(), fast.parameters())]
+        # under DDP every rank synthesised its own batch: the meta-generator
+        # takes the mean of the ranks' meta-gradients (a no-op alone)
+        for grad in meta_grads:
+            all_reduce(grad, op='mean')
         for p, grad in zip(generator.parameters(), meta_grads):
             p.grad = grad
         meta_optim.step()
