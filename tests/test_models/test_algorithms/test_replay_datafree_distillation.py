@@ -72,6 +72,7 @@ def test_train_step_updates_student_and_generator_only():
     algorithm = _build()
     teacher = _state(algorithm.teacher)
     student = _state(algorithm.student)
+    generator = _state(algorithm.generator)
     log = algorithm.train_step(_batch(), _optim(algorithm))
     assert set(log) >= {'generator.loss_adv', 'generator.loss_bn',
                         'student.loss_fresh', 'nonfinite_skips'}
@@ -79,6 +80,8 @@ def test_train_step_updates_student_and_generator_only():
     assert _same(teacher, _state(algorithm.teacher))
     assert not algorithm.teacher.training
     assert not _same(student, _state(algorithm.student))
+    params = dict(algorithm.generator.named_parameters())
+    assert any(not torch.equal(params[k], generator[k]) for k in params)
 
 
 @pytest.mark.parametrize('store_logits', [True, False])
@@ -111,9 +114,23 @@ def test_priors_on_teacher_logits_and_features():
                 type='mmrazor.ActivationLoss', loss_weight=0.1,
                 input='features')),
         bn_loss=None)
+    # what each prior is fed: the teacher's logits, or its pre-logit
+    # features (as DAFL's activation loss is)
+    fed = {}
+    for name, loss in algorithm.prior_losses.items():
+        loss.register_forward_pre_hook(
+            lambda m, args, name=name: fed.setdefault(name, args[0]))
+    logits = []
+    handle = algorithm.teacher.head.fc.register_forward_hook(
+        lambda m, args, out: logits.append((args[0], out)))
     log = algorithm.train_step(_batch(), _optim(algorithm))
-    assert 'generator.loss_onehot' in log
-    assert 'generator.loss_activation' in log
+    handle.remove()
+    features, teacher_logits = logits[0]  # the generator step's call
+    assert torch.equal(fed['onehot'], teacher_logits)
+    assert torch.equal(fed['activation'], features)
+    assert fed['activation'].shape[1] != fed['onehot'].shape[1]
+    assert log['generator.loss_onehot'].item() == pytest.approx(
+        algorithm.prior_losses['onehot'](teacher_logits).item(), rel=1e-5)
     assert 'generator.loss_bn' not in log
 
 
