@@ -151,15 +151,6 @@ def test_headline_command_lists_every_missing_prerequisite(tmp_path):
     assert not work.exists()  # nothing created
 
 
-def test_testing_ignores_a_memory_of_another_size(tmp_path, fmnist_root):
-    work = tmp_path / 'run'
-    _train(work, *_data(fmnist_root), 'train_cfg.max_iters=2',
-           'default_hooks.checkpoint.interval=2')
-    out = _tool(['tools/test.py', TINY, str(work / 'iter_2.pth'),
-                 '--work-dir', str(work), '--cfg-options',
-                 *_data(fmnist_root), 'model.memory.capacity=16'])
-    assert 'accuracy/top1' in out
-
 
 def test_a_resume_with_another_memory_is_refused_in_one_line(tmp_path,
                                                               fmnist_root):
