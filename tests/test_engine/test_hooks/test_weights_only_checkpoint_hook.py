@@ -40,6 +40,14 @@ def test_hook_refuses_non_finite_and_foreign_checkpoints(tmp_path):
     other = dict(meta={}, state_dict=dict(w=torch.ones(3)))
     with pytest.raises(ConfigError, match='1 tensors have other shapes'):
         hook.after_load_checkpoint(runner, other)
+    # a file of another model, without the model type: none of its keys
+    foreign = dict(meta={}, state_dict={'backbone.conv.weight': torch.ones(1)})
+    with pytest.raises(ConfigError,
+                       match='none of its keys is a key of this model'):
+        hook.after_load_checkpoint(runner, foreign)
+    # a DDP-saved file of this model (keys under 'module.') is its own
+    hook.after_load_checkpoint(runner, dict(
+        meta={}, state_dict={'module.w': torch.ones(2)}))
 
 
 def test_hook_makes_mmengine_checkpoint_state_weights_only(tmp_path):
