@@ -44,7 +44,7 @@ def test_every_config_of_ours_ships_the_chosen_policy():
     chosen, _ = _chosen()
     policy = METHODS[chosen]['options']['model.memory.policy.type']
     configs = glob.glob(osp.join(REPO, 'configs', 'dfkd', '*.py'))
-    assert len(configs) == 5
+    assert configs
     for path in configs:
         cfg = Config.fromfile(path)
         assert cfg.model.memory.policy.type == policy, path
