@@ -207,3 +207,26 @@ def test_hook_configuration_errors_name_the_setting(tmp_path):
     with pytest.raises(ConfigError, match="no sub-module 'head.logits'"):
         ReplayMemoryHook(memory=MEMORY,
                          teacher_logits='head.logits').attach(model)
+
+
+def test_an_augmenting_memory_has_the_teacher_label_its_replay(tmp_path):
+    model, optim = _setup(tmp_path)
+    hook = ReplayMemoryHook(memory=dict(
+        MEMORY, augments=[dict(type='mmdfkd.BatchRandomFlip', prob=1.0)]))
+    memory = hook.attach(model)
+    teacher = model.teachers['teacher']
+    _iterations(model, optim, hook, 1, replay=False)
+    seen = []
+    handle = teacher.register_forward_hook(
+        lambda m, args, out: seen.append(args[0]))
+    hook.before_train_iter(None, 0)
+    hook._recording = False
+    images, _ = memory.contents()
+    hook._last = (images[:4], torch.zeros(4, 10))
+    hook.step(model, optim)
+    handle.remove()
+    # one teacher forward, on flipped stored samples
+    assert len(seen) == 1
+    stored = {tuple(x.flatten().tolist()) for x in images}
+    assert all(tuple(x.flip(-1).flatten().tolist()) in stored
+               for x in seen[0])
