@@ -172,6 +172,12 @@ class ReplayMemory(nn.Module):
         return self._seen
 
     @property
+    def num_updates(self) -> int:
+        """Calls of :meth:`update` so far (training iterations that fed the
+        memory); restored on resume."""
+        return self._updates
+
+    @property
     def nbytes(self) -> int:
         """Bytes of storage allocated for samples and logits."""
         return sum(t.numel() * t.element_size()

@@ -154,7 +154,6 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
         self.warmup_iters = warmup_iters
         self.guard = NonFiniteGuard(max_skipped_iters)
 
-
         self.generator = MODELS.build(generator)
         if not hasattr(self.generator, 'latent_dim'):
             raise TypeError(f'The generator {type(self.generator).__name__} '
@@ -295,7 +294,7 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
                                                    optim_wrapper['generator'])
         log_vars = dict(add_prefix(gen_vars, 'generator'))
         warmup = self.memory is not None and \
-            self.memory._updates < self.warmup_iters
+            self.memory.num_updates < self.warmup_iters
         feed_from_generator = warmup or self.replay_share is not None
         if self.memory is not None and feed_from_generator and \
                 generated is not None:
