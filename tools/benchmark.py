@@ -64,6 +64,10 @@ def parse_args():
     parser.add_argument('--jobs', type=int, default=2, choices=[1, 2],
                         help='runs side by side: 1 (2 threads) or 2 (1 '
                         'thread each, the default: faster on 2 cores)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='threads per run (default: 2 with --jobs 1, '
+                        '1 with --jobs 2); 1 with --jobs 1 leaves a core to '
+                        'another benchmark run beside this one')
     parser.add_argument('--train-teacher', action='store_true',
                         help='train the benchmark teacher from its recipe and '
                         'replace the committed one (benchmarks/fmnist/'

@@ -231,7 +231,7 @@ def run_benchmark(args):
     # seed 0 of every method first: a benchmark stopped half-way has one
     # run of each method rather than every seed of the first few
     todo.sort(key=lambda run: run[1])
-    threads = 2 if args.jobs == 1 else 1
+    threads = args.threads or (2 if args.jobs == 1 else 1)
     running, started = [], time.perf_counter()
     while todo or running:
         while todo and len(running) < args.jobs:
@@ -247,7 +247,8 @@ def run_benchmark(args):
         (method, seed, steps, spec, result_path, log_path), child = entry
         result = finish(*child, spec, log_path, status, usage)
         result.update(student_steps=steps, seed=seed, settings=settings,
-                      jobs=args.jobs, teacher_accuracy=teacher_acc,
+                      jobs=args.jobs, threads=threads,
+                      teacher_accuracy=teacher_acc,
                       teacher_weights_sha256=args.teacher_weights_sha256,
                       teacher_recipe_sha256=args.teacher_recipe_sha256)
         result.update(run_metrics(result, teacher_acc))
