@@ -10,7 +10,6 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fmnist_benchmark.experiments import HELPER_PREFIXES
 from mmdfkd.registry import MODELS
 from mmdfkd.testing import REPO, save_state_dict
 
@@ -117,18 +116,32 @@ RUNNER_KEYS = {
     'model_wrapper_cfg', 'launcher', 'work_dir', 'vis_backends',
     'auto_scale_lr', 'dataset_type', 'train_pipeline', 'test_pipeline'
 }
-# the helper variables that leaf configs read through `_base_.` (as
-# mmdet's `dataset_type` or `backend_args`): what a data set decides of the
-# paper setups' models, and the small Fashion-MNIST pair
-
-
 @pytest.mark.parametrize('path', DISTILL)
 def test_config_has_one_teacher_key_and_no_stray_keys(path):
+    """MMRazor's form: nothing in the final config but runner keys (no
+    helper variables read through `_base_.`), and the teacher checkpoint
+    named in the leaf config itself, where a user edits it."""
     cfg = Config.fromfile(osp.join(REPO, path))
     assert list(cfg.model.teachers) == ['teacher']
-    stray = {k for k in cfg.keys()
-             if k not in RUNNER_KEYS and not k.startswith(HELPER_PREFIXES)}
+    stray = {k for k in cfg.keys() if k not in RUNNER_KEYS}
     assert not stray, stray
+    with open(osp.join(REPO, path)) as f:
+        leaf = f.read()
+    assert osp.basename(cfg.model.teachers.teacher.ckpt_path) in leaf
+
+
+@pytest.mark.parametrize('path', _configs('_base_/datasets'))
+def test_dataset_bases_stand_alone(path):
+    """Each data set base is whole on its own (as mmpretrain's): no
+    `_base_`, and it sets the data keys only."""
+    cfg = Config.fromfile(osp.join(REPO, path))
+    assert '_base_' not in open(osp.join(REPO, path)).read()
+    assert set(cfg.keys()) == {
+        'data_preprocessor', 'val_dataloader', 'val_evaluator',
+        'test_dataloader', 'test_evaluator'}
+    name = osp.splitext(osp.basename(path))[0]
+    assert cfg.data_preprocessor.num_classes == (100 if name == 'cifar100'
+                                                 else 10)
 
 
 @pytest.mark.parametrize('path', DISTILL + _configs('examples'))

@@ -3,6 +3,9 @@
 # see the bases for every setting.
 _base_ = ['../_base_/datasets/cifar100.py', '../_base_/methods/dfkd.py',
           '../_base_/schedules/dfad_25k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher),
-             generator=_base_.setup_generator)
+model = dict(
+    architecture=dict(head=dict(num_classes=100)),
+    teachers=dict(
+        teacher=dict(
+            build_cfg=dict(head=dict(num_classes=100)),
+            ckpt_path='checkpoints/cifar100_resnet34_teacher.pth')))

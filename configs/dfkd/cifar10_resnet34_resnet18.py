@@ -3,6 +3,6 @@
 # see the bases for every setting.
 _base_ = ['../_base_/datasets/cifar10.py', '../_base_/methods/dfkd.py',
           '../_base_/schedules/dfad_25k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher),
-             generator=_base_.setup_generator)
+model = dict(
+    teachers=dict(
+        teacher=dict(ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')))

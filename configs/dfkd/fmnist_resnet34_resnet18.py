@@ -3,6 +3,10 @@
 # see the bases for every setting.
 _base_ = ['../_base_/datasets/fmnist.py', '../_base_/methods/dfkd.py',
           '../_base_/schedules/dfad_25k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher),
-             generator=_base_.setup_generator)
+model = dict(
+    architecture=dict(backbone=dict(in_channels=1)),
+    teachers=dict(
+        teacher=dict(
+            build_cfg=dict(backbone=dict(in_channels=1)),
+            ckpt_path='checkpoints/fmnist_resnet34_teacher.pth')),
+    generator=dict(img_size=28, out_channels=1))

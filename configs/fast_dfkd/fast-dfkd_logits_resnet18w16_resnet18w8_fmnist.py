@@ -10,12 +10,22 @@
 # - warm-up and reset scaled to the run: 290 rounds of synthesis only
 #   (20 / 220 of the rounds), reset at 290 + 1,920 (120 / 200 after it);
 # - the pool keeps every round: 3,490 x 64 samples.
-_base_ = ['../_base_/datasets/fmnist.py', '../_base_/methods/fast_dfkd.py',
-          '../_base_/models/resnet18w16_resnet18w8_fmnist.py']
+_base_ = ['../_base_/datasets/fmnist.py', '../_base_/methods/fast_dfkd.py']
 model = dict(
-    architecture=_base_.fmnist_small_student,
-    teachers=dict(teacher=_base_.fmnist_small_teacher),
-    generator=dict(_base_.fmnist_small_generator, output_act='sigmoid'),
+    architecture=dict(
+        backbone=dict(in_channels=1, stem_channels=8, base_channels=8),
+        head=dict(in_channels=64)),
+    teachers=dict(
+        teacher=dict(
+            build_cfg=dict(
+                backbone=dict(
+                    depth=18, in_channels=1, stem_channels=16,
+                    base_channels=16),
+                head=dict(in_channels=128)),
+            ckpt_path='benchmarks/fmnist/teacher/'
+            'fmnist_resnet18_w16_e20.pth')),
+    generator=dict(
+        img_size=28, out_channels=1, latent_dim=64, hidden_channels=32),
     student_iter=5,
     warmup_iters=290,
     reset_iter=290 + 1920,

@@ -3,6 +3,6 @@
 # teacher -> ResNet-18 student, batch 256. Teacher:
 # configs/teachers/cifar10_resnet34.py.
 _base_ = ['../_base_/datasets/cifar10.py', '../_base_/methods/fast_dfkd.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher),
-             generator=_base_.setup_generator)
+model = dict(
+    teachers=dict(
+        teacher=dict(ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')))

@@ -7,20 +7,25 @@
 # Same student updates (16,000 of batch 64), student optimizer (SGD 0.1,
 # momentum 0.9, weight decay 5e-4, cosine) and evaluations as the benchmark.
 _base_ = ['../_base_/datasets/fmnist.py', '../_base_/default_runtime.py',
-          '../_base_/models/resnet34_resnet18.py',
-          '../_base_/models/resnet18w16_resnet18w8_fmnist.py']
-# the pair's full model configs (the helpers override the base's models)
+          '../_base_/models/resnet34_resnet18.py']
+# the pair's full model configs: the base's classifiers, with the widths of
+# configs/dfkd/fmnist_resnet18w16_resnet18w8.py
 _student = _base_.model.architecture
-_student.merge(_base_.fmnist_small_student)
+_student.merge(dict(
+    backbone=dict(in_channels=1, stem_channels=8, base_channels=8),
+    head=dict(in_channels=64)))
 _teacher = _base_.model.teachers.teacher.build_cfg
-_teacher.merge(_base_.fmnist_small_teacher.build_cfg)
+_teacher.merge(dict(
+    backbone=dict(
+        depth=18, in_channels=1, stem_channels=16, base_channels=16),
+    head=dict(in_channels=128)))
 model = dict(
     _delete_=True,
     _scope_='mmrazor',
     type='SingleTeacherDistill',
     architecture=_student,
     teacher=_teacher,
-    teacher_ckpt=_base_.fmnist_small_teacher.ckpt_path,
+    teacher_ckpt='benchmarks/fmnist/teacher/fmnist_resnet18_w16_e20.pth',
     calculate_student_loss=False,
     distiller=dict(
         type='ConfigurableDistiller',

@@ -57,23 +57,12 @@ def train_teacher(cfg: Config, checkpoint_out: str) -> Dict:
     return dict(accuracy=float(accuracy), seconds=seconds)
 
 
-# top-level helper variables that configs read through `_base_.` (what a
-# data set decides of the paper setups' models, the small Fashion-MNIST
-# pair): not part of any recipe
-HELPER_PREFIXES = ('setup_', 'fmnist_small_')
-
-
 def config_sha256(path: str) -> str:
-    """SHA-256 of a config file as loaded (bases merged, comments,
-    formatting and helper variables left out): the recipe, not the
-    text."""
+    """SHA-256 of a config file as loaded (bases merged, comments and
+    formatting left out): the recipe, not the text."""
     import hashlib
     import json
-    cfg = {
-        k: v
-        for k, v in Config.fromfile(path).to_dict().items()
-        if not k.startswith(HELPER_PREFIXES)
-    }
+    cfg = Config.fromfile(path).to_dict()
     return hashlib.sha256(
         json.dumps(cfg, sort_keys=True, default=repr).encode()).hexdigest()
 

@@ -19,8 +19,3 @@ val_dataloader = dict(
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
-# What the data set decides of the paper setups' models (ResNet-34
-# teacher -> ResNet-18 student); their configs read these via `_base_.`.
-setup_student = dict()
-setup_teacher = dict(ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')
-setup_generator = dict(img_size=32, out_channels=3)

@@ -4,5 +4,9 @@
 _base_ = ['../../_base_/datasets/cifar100.py',
           '../../_base_/methods/mmrazor_dafl.py',
           '../../_base_/schedules/dafl_30k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher))
+model = dict(
+    architecture=dict(head=dict(num_classes=100)),
+    teachers=dict(
+        teacher=dict(
+            build_cfg=dict(head=dict(num_classes=100)),
+            ckpt_path='checkpoints/cifar100_resnet34_teacher.pth')))

@@ -4,7 +4,18 @@
 _base_ = ['../../_base_/datasets/fmnist.py',
           '../../_base_/methods/mmrazor_dafl.py',
           '../../_base_/schedules/dafl_30k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher),
-             generator=dict(generator=dict(
-                 _base_.setup_standin_generator, latent_dim=1000)))
+model = dict(
+    architecture=dict(backbone=dict(in_channels=1)),
+    teachers=dict(
+        teacher=dict(
+            build_cfg=dict(backbone=dict(in_channels=1)),
+            ckpt_path='checkpoints/fmnist_resnet34_teacher.pth')),
+    # MMRazor's generators make 3 channels only: ours stands in, with
+    # the widths of MMRazor's DAFLGenerator
+    generator=dict(generator=dict(
+        _delete_=True,
+        type='mmdfkd.DFKDGenerator',
+        img_size=28,
+        out_channels=1,
+        latent_dim=1000,
+        hidden_channels=64)))

@@ -4,5 +4,6 @@
 _base_ = ['../../_base_/datasets/svhn.py',
           '../../_base_/methods/mmrazor_dafl.py',
           '../../_base_/schedules/dafl_30k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher))
+model = dict(
+    teachers=dict(
+        teacher=dict(ckpt_path='checkpoints/svhn_resnet34_teacher.pth')))

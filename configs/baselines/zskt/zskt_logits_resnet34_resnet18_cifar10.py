@@ -4,5 +4,6 @@
 _base_ = ['../../_base_/datasets/cifar10.py',
           '../../_base_/methods/mmrazor_zskt.py',
           '../../_base_/schedules/dfad_25k.py']
-model = dict(architecture=_base_.setup_student,
-             teachers=dict(teacher=_base_.setup_teacher))
+model = dict(
+    teachers=dict(
+        teacher=dict(ckpt_path='checkpoints/cifar10_resnet34_teacher.pth')))
