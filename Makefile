@@ -20,8 +20,12 @@ install: $(VENV)/.installed
 lint: install
 	$(PY) -m ruff check .
 
+# one pytest-xdist worker per core (at most 4; each test process at one
+# torch thread, see tests/conftest.py); PYTEST_WORKERS=0 runs in one process
+PYTEST_WORKERS ?= auto
 test: install lint
-	$(PY) -m pytest -q -p no:cacheprovider --durations=15
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) \
+		--maxprocesses=4 --dist worksteal --durations=15
 
 data-fmnist: $(FMNIST_DIR)/t10k-images-idx3-ubyte
 

@@ -92,7 +92,7 @@ setup(
         'matplotlib',
     ],
     extras_require={
-        'tests': ['pytest', 'ruff'],
+        'tests': ['pytest', 'pytest-xdist', 'ruff'],
         'tensorboard': ['tensorboard'],
     },
     zip_safe=False,

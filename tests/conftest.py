@@ -1,13 +1,17 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 """Shared fixtures: tiny data sets in their real on-disk formats (the
 helpers that write them are in :mod:`mmdfkd.testing`)."""
+import os
+
 import pytest
 import torch
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat)
 from mmdfkd.testing import write_cifar, write_fmnist, write_svhn
 
-torch.set_num_threads(2)
+# one thread per pytest-xdist worker (``make test`` runs one worker per
+# core), two when the suite runs in one process
+torch.set_num_threads(1 if os.environ.get('PYTEST_XDIST_WORKER') else 2)
 
 
 @pytest.fixture(scope='session')

@@ -151,7 +151,6 @@ def test_headline_command_lists_every_missing_prerequisite(tmp_path):
     assert not work.exists()  # nothing created
 
 
-
 def test_a_resume_with_another_memory_is_refused_in_one_line(tmp_path,
                                                               fmnist_root):
     work = tmp_path / 'memory'

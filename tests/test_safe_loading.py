@@ -175,3 +175,34 @@ def test_the_trusted_list_parses_every_separator_and_home(tmp_path,
     assert not _is_trusted('https://example.invalid/y.pth')
     monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, '')
     assert not _is_trusted(a)
+
+
+def test_legacy_format_checkpoints_load_and_refuse_as_zip_ones(tmp_path,
+                                                               monkeypatch):
+    """torch.save's pre-1.6 format (a bare pickle stream): a plain state
+    dict loads, one that runs code is refused unless trusted, and a file
+    that is neither format is named as such."""
+    monkeypatch.delenv(TRUSTED_CHECKPOINTS_ENV, raising=False)
+    plain = str(tmp_path / 'legacy.pth')
+    torch.save(dict(state_dict=dict(w=torch.arange(3.))), plain,
+               _use_new_zipfile_serialization=False)
+    ckpt = CheckpointLoader.load_checkpoint(plain, map_location='cpu')
+    assert torch.equal(ckpt['state_dict']['w'], torch.arange(3.))
+
+    marker = tmp_path / 'pwned'
+    evil = str(tmp_path / 'legacy_evil.pth')
+    torch.save(dict(state_dict={}, meta=_Payload(str(marker))), evil,
+               _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError, match=f'Refusing to load '
+                       f'{evil}'):
+        CheckpointLoader.load_checkpoint(evil, map_location='cpu')
+    assert not marker.exists()
+    monkeypatch.setenv(TRUSTED_CHECKPOINTS_ENV, evil)
+    CheckpointLoader.load_checkpoint(evil, map_location='cpu')
+    assert marker.exists()  # trusted: torch's full unpickler, as asked
+
+    text = tmp_path / 'notes.pth'
+    text.write_text('not a checkpoint')
+    with pytest.raises(ValueError, match='neither a torch.save zip archive '
+                       'nor a legacy pickle'):
+        CheckpointLoader.load_checkpoint(str(text), map_location='cpu')

@@ -317,7 +317,10 @@ from mmengine.runner import Runner
 from mmpretrain.apis import init_model
 cfg_path, ckpt, batch, root, work = sys.argv[1:]
 model = init_model(cfg_path, ckpt, device='cpu')
-logits = model(torch.load(batch), mode='tensor')
+# raw pixels through the exported data preprocessor, as inference runs
+images = torch.load(batch)
+scores = torch.stack([s.pred_score for s in model.test_step(
+    dict(inputs=list(images)))])
 cfg = Config.fromfile(cfg_path)
 cfg.test_dataloader.dataset.data_root = root
 cfg.test_dataloader.num_workers = 0
@@ -325,7 +328,7 @@ cfg.load_from = ckpt
 cfg.work_dir = work
 metrics = Runner.from_cfg(cfg).test()
 assert not any(m.startswith('mmdfkd') for m in sys.modules), 'mmdfkd'
-torch.save(logits, batch + '.logits')
+torch.save(scores, batch + '.scores')
 print('EXPORT', json.dumps(metrics))
 '''
 
@@ -347,14 +350,19 @@ def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root):
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, TINY))
     cfg.model.teachers.teacher.ckpt_path = None
-    algorithm = MODELS.build(cfg.model)
+    # as mmengine's Runner builds it: with the config's data preprocessor
+    algorithm = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     algorithm.load_state_dict(_load(ckpt)['state_dict'])
     algorithm.eval()
+    # raw uint8 images, normalised by each side's own data preprocessor
+    # (a converter that dropped or changed it gives other scores)
     torch.manual_seed(0)
-    batch = torch.randn(5, 1, 28, 28)
+    batch = torch.randint(0, 256, (5, 1, 28, 28), dtype=torch.uint8)
     torch.save(batch, str(tmp_path / 'batch.pth'))
     with torch.no_grad():
-        expected = algorithm.student(batch, mode='tensor')
+        expected = torch.stack([s.pred_score for s in algorithm.test_step(
+            dict(inputs=list(batch)))])
 
     # a process that never imports mmdfkd
     out = _run([sys.executable, '-c', EXPORT_CHECK,
@@ -364,8 +372,9 @@ def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root):
     exported = json.loads(out.split('EXPORT ')[1].splitlines()[0])
     with open(metrics) as f:
         assert exported['accuracy/top1'] == json.load(f)['accuracy/top1']
-    logits = torch.load(str(tmp_path / 'batch.pth.logits'))
-    assert torch.equal(logits.detach(), expected)
+    scores = torch.load(str(tmp_path / 'batch.pth.scores'))
+    assert torch.allclose(scores, expected, atol=1e-6)
+    assert not torch.allclose(scores, scores[[1, 2, 3, 4, 0]])
 
 
 def test_datafree_validation_without_any_real_data(tmp_path):
@@ -395,24 +404,34 @@ def test_datafree_validation_without_any_real_data(tmp_path):
     assert metrics['datafree/bn_gap'] >= 0
 
 
-def test_measure_iter_time_prints_every_path_side_by_side():
+def test_measure_iter_time_prints_every_path_side_by_side(tmp_path):
+    out = str(tmp_path / 'times.json')
+    names = ['bare loop, eager float32 (reference)', 'ours as shipped',
+             'ours, float32 NCHW eager', 'ours, bfloat16 + channels_last',
+             'MMRazor DFAD as shipped', 'MMRazor DAFL as shipped',
+             'MMRazor DAFL + replay hook']
     log = _run([sys.executable, 'tools/analysis_tools/measure_iter_time.py',
-                '--batch-size',
-                '4', '--rounds', '1', '--iters', '1', '--threads', '1',
-                '--variants', 'bare', 'ours as shipped', 'ours, float32',
-                'ours, bfloat16 +', 'MMRazor DFAD', 'MMRazor DAFL as',
-                'MMRazor DAFL +'])
-    assert '1 thread(s)' in log and 'native bfloat16: ' in log
-    rows = {line[:40].strip(): line[40:].split() for line in log.splitlines()
-            if line.startswith(('bare', 'ours', 'MMRazor'))}
-    assert list(rows) == [
-        'bare loop, eager float32 (reference)', 'ours as shipped',
-        'ours, float32 NCHW eager', 'ours, bfloat16 + channels_last',
-        'MMRazor DFAD as shipped', 'MMRazor DAFL as shipped',
-        'MMRazor DAFL + replay hook']
-    assert rows['bare loop, eager float32 (reference)'][1] == '1.00x'
-    assert rows['MMRazor DFAD as shipped'][2] == '1.00x'
-    assert all(float(r[0]) > 0 for r in rows.values())
+                '--batch-size', '4', '--rounds', '2', '--iters', '1',
+                '--threads', '1', '--out', out, '--variants', 'bare',
+                'ours as shipped', 'ours, float32', 'ours, bfloat16 +',
+                'MMRazor DFAD', 'MMRazor DAFL as', 'MMRazor DAFL +'])
+    with open(out) as f:
+        figures = json.load(f)
+    assert figures['threads'] == 1 and figures['batch'] == 4
+    rows = figures['variants']
+    assert list(rows) == names  # every path, in one run, in this order
+    bare = rows[names[0]]['seconds_per_iter']
+    dfad = rows['MMRazor DFAD as shipped']['seconds_per_iter']
+    for name, row in rows.items():
+        assert len(row['rounds']) == 2 and min(row['rounds']) > 0
+        assert min(row['rounds']) <= row['seconds_per_iter'] <= \
+            max(row['rounds'])  # the median
+        assert row['vs_bare'] == pytest.approx(row['seconds_per_iter'] /
+                                               bare)
+        assert row['vs_dfad'] == pytest.approx(row['seconds_per_iter'] /
+                                               dfad)
+        assert name in log  # and the table shows it
+    assert rows[names[0]]['vs_bare'] == 1.0
 
 
 def test_pip_install_packages_configs_and_tools_for_mim(tmp_path,

@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
-from mmengine.optim import OptimWrapperDict
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmdfkd.engine import FastPathHook, use_fast_path
 from mmdfkd.engine.optimizers import amp_optim_wrapper
@@ -158,3 +158,58 @@ def test_fastest_path_follows_the_cpu(native, path, monkeypatch):
     from mmdfkd.utils import cpu_features
     monkeypatch.setattr(cpu_features, 'cpu_has_native_bf16', lambda: native)
     assert fastest_path() == path
+
+
+def _plain_optim(algorithm):
+    return OptimWrapperDict(
+        architecture=OptimWrapper(torch.optim.SGD(
+            algorithm.student.parameters(), lr=0.1, momentum=0.9)),
+        # SGD for the generator too: Adam's first steps turn float noise
+        # in a zero gradient (a bias before BatchNorm) into +-lr
+        generator=OptimWrapper(torch.optim.SGD(
+            algorithm.generator.parameters(), lr=1e-3)))
+
+
+def _steps(algorithm, optim, n, seed):
+    torch.manual_seed(seed)
+    for _ in range(n):
+        log = algorithm.train_step(dict(inputs=[torch.zeros(1)] * 6), optim)
+    return log
+
+
+COMPILE = dict(backend='aot_eager')
+
+
+def test_a_compiled_train_step_learns_as_eager_and_resumes_exactly():
+    """Backward through the compiled student, teacher and generator: the
+    updates match the eager step's (float32 reassociation only), and a
+    compiled run saved and resumed continues as the uninterrupted one.
+    TorchDynamo's graphs with AOTAutograd's backward, run without code
+    generation (backend 'aot_eager': inductor's C++ build alone takes
+    minutes on 2 cores; the forward test above uses it)."""
+    eager = _algorithm(memory=MEMORY)
+    compiled = copy.deepcopy(eager)
+    FastPathHook(compile=COMPILE).apply(compiled)
+    eager_optim, optim = _plain_optim(eager), _plain_optim(compiled)
+    for model, opt in ((eager, eager_optim), (compiled, optim)):
+        log = _steps(model, opt, 2, seed=3)
+        assert log['nonfinite_skips'] == 0
+    for (name, a), b in zip(eager.state_dict().items(),
+                            compiled.state_dict().values()):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5, msg=name)
+    assert not torch.equal(eager.student.head.fc.weight,
+                           _algorithm(memory=MEMORY).student.head.fc.weight)
+
+    # save after 2 steps, resume in a fresh compiled model, 1 step more
+    state = copy.deepcopy(compiled.state_dict())
+    optim_state = copy.deepcopy(optim.state_dict())
+    resumed = _algorithm(memory=MEMORY)
+    FastPathHook(compile=COMPILE).apply(resumed)
+    resumed_optim = _plain_optim(resumed)
+    resumed.load_state_dict(state)
+    resumed_optim.load_state_dict(optim_state)
+    _steps(compiled, optim, 1, seed=4)
+    _steps(resumed, resumed_optim, 1, seed=4)
+    for (name, a), b in zip(compiled.state_dict().items(),
+                            resumed.state_dict().values()):
+        assert torch.equal(a, b), name

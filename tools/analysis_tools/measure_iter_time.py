@@ -18,6 +18,7 @@ times only within one run: the CPU differs between machines.
         [--rounds 5] [--iters 3]
 """
 import argparse
+import json
 import os.path as osp
 import statistics
 import sys
@@ -54,6 +55,8 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, default=None)
     parser.add_argument('--threads', type=int, default=None,
                         help='torch threads (default: torch\'s own)')
+    parser.add_argument('--out', default=None,
+                        help='also write the figures to this JSON file')
     parser.add_argument('--variants', nargs='+', default=None,
                         help='names (or unique prefixes) of the variants to '
                         'time; default: all')
@@ -299,6 +302,19 @@ def main():
         vs_base = f'{median / base:12.2f}x' if base else f'{"-":>13}'
         vs_dfad = f'{median / dfad:7.2f}x' if dfad else f'{"-":>8}'
         print(f'{name:<40} {median:8.3f} {vs_base} {vs_dfad}')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(dict(
+                batch=batch, threads=torch.get_num_threads(),
+                rounds=args.rounds, iters=args.iters, cpu=cpu_name(),
+                native_bf16=cpu_has_native_bf16(),
+                variants={
+                    name: dict(
+                        seconds_per_iter=median, rounds=times[name],
+                        vs_bare=median / base if base else None,
+                        vs_dfad=median / dfad if dfad else None)
+                    for name, median in medians.items()
+                }), f, indent=1)
 
 
 if __name__ == '__main__':
