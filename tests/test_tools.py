@@ -40,19 +40,35 @@ def _load(path):
     return torch.load(path, map_location='cpu', weights_only=True)
 
 
-def test_train_20_iterations_then_test(tmp_path, fmnist_root):
-    work = str(tmp_path / 'run')
-    log = _train(TINY, work, *_data(fmnist_root))
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory, fmnist_root):
+    """One tools/train.py run of the tiny config (20 iterations) for the
+    tests that only read what it wrote: its work dir and log."""
+    work = str(tmp_path_factory.mktemp('tiny_run') / 'run')
+    return work, _train(TINY, work, *_data(fmnist_root))
+
+
+def _copy_checkpoint(tiny_run, tmp_path):
+    """The run's last checkpoint, copied: a test may write beside it."""
+    import shutil
+    return shutil.copy(osp.join(tiny_run[0], 'iter_20.pth'),
+                       str(tmp_path / 'iter_20.pth'))
+
+
+def test_train_20_iterations_then_test(tmp_path, fmnist_root, tiny_run):
+    work, log = str(tmp_path / 'run'), tiny_run[1]
+    os.makedirs(work)
+    ckpt_path = _copy_checkpoint(tiny_run, tmp_path)
     # our own log keys (their layout is mmengine's)
     assert 'datafree/agreement' in log and 'student.loss_replay' in log
-    ckpt = _load(osp.join(work, 'iter_20.pth'))  # safe loading works
+    ckpt = _load(ckpt_path)  # safe loading works
     assert ckpt['meta']['iter'] == 20
     capacity, size, seen, _ = ckpt['state_dict']['memory.counters'].tolist()
     assert (capacity, size, seen) == (48, 48, 20 * 8)
 
     out = str(tmp_path / 'metrics.json')
     _run([sys.executable, 'tools/test.py', TINY,
-          osp.join(work, 'iter_20.pth'), '--work-dir', work, '--out', out,
+          ckpt_path, '--work-dir', work, '--out', out,
           '--cfg-options', *_data(fmnist_root)])
     with open(out) as f:
         metrics = json.load(f)
@@ -64,7 +80,7 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     # checkpoint's tests it all the same, to the same figures
     again = str(tmp_path / 'again.json')
     _run([sys.executable, 'tools/test.py', TINY,
-          osp.join(work, 'iter_20.pth'), '--work-dir', work, '--out', again,
+          ckpt_path, '--work-dir', work, '--out', again,
           '--cfg-options', *_data(fmnist_root), 'model.holdout.capacity=7',
           'model.memory.capacity=5'])
     with open(again) as f:
@@ -73,7 +89,7 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root):
     # the memory replays samples the teacher still answers as stored
     out = str(tmp_path / 'fidelity.json')
     _run([sys.executable, 'tools/analysis_tools/memory_fidelity.py', TINY,
-          osp.join(work, 'iter_20.pth'), '--out', out])
+          ckpt_path, '--out', out])
     with open(out) as f:
         report = json.load(f)
     assert report['samples'] == 48
@@ -150,13 +166,15 @@ def _ddp_with_rank_dumps(tmp_path, config, *options):
     generator and memory at the end (RankDumpHook)."""
     work = str(tmp_path / 'ddp')
     (tmp_path / 'rank_dump.py').write_text(RANK_DUMP)
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.custom_imports = dict(imports=['mmdfkd', 'rank_dump'])
+    # the config's own hooks (a replay hook among them) and the dump
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
+                        if h['type'] != 'mmdfkd.SampleVisualizationHook']
+    cfg.custom_hooks.append(dict(type='RankDumpHook'))
     dump_config = tmp_path / 'with_rank_dump.py'
-    dump_config.write_text(
-        f"_base_ = [{osp.join(REPO, config)!r}]\n"
-        "custom_imports = dict(imports=['mmdfkd', 'rank_dump'])\n"
-        "custom_hooks = [dict(type='mmdfkd.WeightsOnlyCheckpointHook'), "
-        "dict(type='mmdfkd.AccuracyHistoryHook'), "
-        "dict(type='RankDumpHook')]\n")
+    cfg.dump(str(dump_config))
     import os
     path = os.pathsep.join([str(tmp_path), os.environ.get('PYTHONPATH', '')])
     log = _run(
@@ -191,6 +209,26 @@ def test_two_process_ddp_on_cpu(tmp_path):
     # rank 0's memory: 4 iterations x 8 samples
     assert ckpt['state_dict']['memory.counters'][1] == 32
     assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
+
+
+def test_replay_hook_on_mmrazor_dfad_under_two_process_ddp(tmp_path):
+    """mmdfkd.ReplayMemoryHook added to MMRazor's DFAD: on 2 processes the
+    students and generators stay identical, each rank's memory (in the
+    model, where DDP and checkpoints see it) holds its own samples."""
+    teacher = MODELS.build(tiny_classifier(1, 10, width=8))
+    ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
+    work, log, ranks = _ddp_with_rank_dumps(
+        tmp_path, 'tests/data/tiny_mmrazor_dfad_replay_fmnist.py',
+        f'model.teachers.teacher.ckpt_path={ckpt}', 'train_cfg.max_iters=4',
+        'default_hooks.logger.interval=2')
+    assert 'replay.loss' in log
+    _same_weights(ranks, 'student')
+    _same_weights(ranks, 'generator')
+    assert not torch.equal(ranks[0]['memory']['samples'],
+                           ranks[1]['memory']['samples'])
+    # rank 0's memory in the checkpoint: 4 iterations x 8 samples
+    state = _load(osp.join(work, 'iter_4.pth'))['state_dict']
+    assert state['memory.counters'][1] == 32
 
 
 def test_fast_dfkd_under_two_process_ddp(tmp_path):
@@ -333,11 +371,10 @@ print('EXPORT', json.dumps(metrics))
 '''
 
 
-def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root):
+def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root,
+                                            tiny_run):
     work = str(tmp_path / 'run')
-    _train(TINY, work, *_data(fmnist_root), 'train_cfg.max_iters=2',
-           'default_hooks.checkpoint.interval=2')
-    ckpt = osp.join(work, 'iter_2.pth')
+    ckpt = _copy_checkpoint(tiny_run, tmp_path)
     metrics = str(tmp_path / 'metrics.json')
     _run([sys.executable, 'tools/test.py', TINY, ckpt, '--work-dir', work,
           '--out', metrics, '--cfg-options', *_data(fmnist_root)])

@@ -13,7 +13,6 @@ from mmdfkd.engine import ReplayMemoryHook
 from mmdfkd.registry import MODELS
 from mmdfkd.testing import (
     REPO,
-    free_port,
     save_state_dict,
     tiny_algorithm,
     tiny_classifier,
@@ -181,22 +180,6 @@ def test_hook_gives_mmrazor_dfad_a_memory_that_resume_restores(
     kept = {tuple(x.flatten()[:8].tolist()) for x in four['memory.samples']}
     after = {tuple(x.flatten()[:8].tolist()) for x in b['memory.samples']}
     assert kept & after
-
-
-def test_hook_under_two_process_ddp(tmp_path):
-    work = tmp_path / 'ddp'
-    log = _run(
-        ['bash', 'tools/dist_train.sh', HOOKED, '2', '--work-dir', str(work),
-         '--cfg-options', _teacher(tmp_path), 'train_cfg.max_iters=4',
-         'val_cfg=None',
-         'default_hooks.logger.interval=2',
-         'val_dataloader=None', 'val_evaluator=None'],
-        env=dict(PYTHON=sys.executable, PORT=str(free_port()),
-                 OMP_NUM_THREADS='1'))
-    assert 'replay.loss' in log
-    state = _load(work / 'iter_4.pth')['state_dict']
-    # rank 0's memory: 4 iterations x 8 samples
-    assert state['memory.counters'][1] == 32
 
 
 def test_hook_configuration_errors_name_the_setting(tmp_path):
