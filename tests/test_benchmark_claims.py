@@ -293,3 +293,42 @@ def test_ceiling_is_a_line_in_the_plot(benchmark, tmp_path, monkeypatch):
                     [dict(run, final=91.0)]}, 93.0, 'test')
     assert (91.0, 'real-data KD (ceiling), final (1 seed)') in lines
     assert (93.0, 'teacher') in lines
+
+
+def _curve(final, warmup, iters):
+    """A run whose accuracy is 10 through the warm-up, then climbs by 1
+    an evaluation to ``final``."""
+    hist = list(range(warmup, iters + 1, 10))
+    values = [min(final, 80.0 + k) for k in range(len(hist))]
+    values[-1] = final
+    return dict(history_iters=[10] + hist, history_values=[10.0] + values,
+                final=final)
+
+
+def test_time_to_the_lower_final_counts_updates_and_warm_up_seconds(
+        tmp_path):
+    """Fast-DFKD's warm-up iterations make no student update and cost
+    their own time; ours has none. The lower final (here ours', 85) is
+    reached by ours at iteration 60 (300 updates) and by Fast-DFKD at
+    iteration 290 + 50 (250 updates)."""
+    import json
+    runs = {'ours': [_curve(85.0, 10, 100)],
+            'Fast-DFKD': [_curve(90.0, 290, 400)]}
+    table = {m: dict(final=rs[0]['final']) for m, rs in runs.items()}
+    line = report.to_lower_final(runs, table, 'ours', 'Fast-DFKD')
+    assert 'ours 300 updates (1 of 1 seeds)' in line
+    assert 'Fast-DFKD 250 updates (1 of 1 seeds)' in line
+    assert line.endswith('no side-by-side timing (iter_time.json)')
+    timed = tmp_path / 'iter_time.json'
+    timed.write_text(json.dumps(dict(variants={
+        'ours, bfloat16 + channels_last': dict(seconds_per_iter=2.0),
+        'Fast-DFKD as shipped': dict(seconds_per_iter=1.0),
+        'Fast-DFKD, warm-up round': dict(seconds_per_iter=0.5)})))
+    costs = report.load_costs(str(timed))
+    assert costs == {'ours': (2.0, 0.0), 'Fast-DFKD': (1.0, 0.5)}
+    line = report.to_lower_final(runs, table, 'ours', 'Fast-DFKD', costs)
+    # ours 60 x 2.0 = 120 s; Fast-DFKD 50 x 1.0 + 290 x 0.5 = 195 s
+    assert 'ours 300 updates (1 of 1 seeds), 120 s' in line
+    assert 'Fast-DFKD 250 updates (1 of 1 seeds), 195 s' in line
+    assert line.endswith(': ours first')
+    assert report.load_costs(str(tmp_path / 'none.json')) is None

@@ -10,7 +10,7 @@ from mmdfkd.models.utils import (
 )
 from mmdfkd.utils.errors import ConfigError
 
-from .train import parse_with_launch_args
+from .train import load_run_config, parse_with_launch_args
 
 
 def parse_test_args(argv=None) -> argparse.Namespace:
@@ -45,6 +45,31 @@ def fit_config_to(cfg, state: dict) -> None:
     saved = state.get('holdout.counters')
     if model.get('holdout') is not None and saved is not None:
         model.holdout.capacity = int(saved[0])
+
+
+def build_test_config(args, state: dict):
+    """The config ``tools/test.py`` runs, as :func:`build_train_config` is
+    ``tools/train.py``'s: the command line's config and options, fitted to
+    the checkpoint's ``state`` (read once, by :func:`load_weights`; the
+    runner loads nothing again), and the data-free health signal as the
+    test where ``test_dataloader`` is None."""
+    from mmdfkd.compat import prepare_cpu_distributed
+    from mmdfkd.engine import use_datafree_validation
+    cfg = load_run_config(args)
+    fit_config_to(cfg, state)
+    cfg.load_from = None
+    use_datafree_validation(cfg)
+    if args.launcher != 'none':
+        prepare_cpu_distributed(cfg)
+    return cfg
+
+
+def load_tested_weights(runner, state: dict, args) -> None:
+    """Load ``state`` into the runner's model, once it is checked to fit
+    (:func:`check_checkpoint_fits`)."""
+    from mmengine.runner import load_state_dict
+    check_checkpoint_fits(runner.model, state, args.checkpoint, args.config)
+    load_state_dict(runner.model, state, strict=False)
 
 
 def check_checkpoint_fits(model, state: dict, checkpoint: str,

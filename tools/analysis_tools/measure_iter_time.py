@@ -5,9 +5,11 @@ as a bare eager float32 PyTorch loop (no mmengine runner, algorithm or
 optimizer wrappers: the reference), ours as its config ships, ours in
 float32 NCHW eager, with each speed option (bfloat16 autocast,
 channels_last, torch.compile) and bfloat16 + channels_last, ours without
-memory, MMRazor's DFAD and DAFL as their configs ship, and DAFL given a
+memory, MMRazor's DFAD and DAFL as their configs ship, DAFL given a
 replay memory by ``mmdfkd.ReplayMemoryHook`` (one extra student update per
-iteration on replayed samples).
+iteration on replayed samples), and Fast-DFKD past its warm-up (a
+synthesis round and 5 student steps on its pool) as shipped and on the
+fastest path.
 
 Variants run round-robin, a few iterations each per round, so that drifts
 of the machine hit all of them alike; the table gives the median. Compare
@@ -38,13 +40,17 @@ from mmdfkd.utils.cpu_features import cpu_has_native_bf16, cpu_name
 
 # the benchmark harness lives in tools/fmnist_benchmark, beside the tools
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from fmnist_benchmark.methods import replay_hook_like_ours  # noqa: E402
+from fmnist_benchmark.methods import (  # noqa: E402
+    FAST_DFKD,
+    replay_hook_like_ours,
+)
 
 OURS = 'configs/dfkd/fmnist_resnet18w16_resnet18w8.py'
 DFAD = 'configs/baselines/dfad/dfad_logits_resnet18w16_resnet18w8_fmnist.py'
 DAFL = 'configs/baselines/dafl/dafl_logits_resnet18w16_resnet18w8_fmnist.py'
 BARE = 'bare loop, eager float32 (reference)'
 DFAD_NAME = 'MMRazor DFAD as shipped'
+AFTER_WARMUP = {'model.warmup_iters': 0, 'model.reset_iter': None}
 
 
 def parse_args():
@@ -235,6 +241,16 @@ def variants(batch_size):
         'MMRazor DAFL as shipped': lambda: build(DAFL, batch_size),
         'MMRazor DAFL + replay hook': lambda: hooked(
             DAFL, batch_size, replay_hook_like_ours()),
+        # a round after the warm-up: synthesis and student steps
+        'Fast-DFKD as shipped': lambda: build(
+            FAST_DFKD, batch_size, AFTER_WARMUP),
+        'Fast-DFKD, bfloat16 + channels_last': lambda: build(
+            FAST_DFKD, batch_size, AFTER_WARMUP,
+            **dict(fp32, amp=True, channels_last=True)),
+        # a warm-up round: synthesis only, no student step
+        'Fast-DFKD, warm-up round': lambda: build(
+            FAST_DFKD, batch_size,
+            {'model.warmup_iters': 10**9, 'model.reset_iter': None}),
     }
 
 

@@ -131,6 +131,15 @@ VAL_SPLIT = {
     'val_dataloader.dataset.indices': -5000,
 }
 BASELINE_NAMES = ('MMRazor DFAD', 'MMRazor DAFL', 'MMRazor ZSKT')
+# the published peers ours is timed against (issue 31)
+PEERS = ('Fast-DFKD', )
+# the measure_iter_time.py variants (an iteration, a warm-up iteration)
+# that time each method as the benchmark runs it: ours on the fastest
+# path (where the CPU has bfloat16), Fast-DFKD as its config ships
+COST_VARIANTS = {
+    'ours': ('ours, bfloat16 + channels_last', None),
+    'Fast-DFKD': ('Fast-DFKD as shipped', 'Fast-DFKD, warm-up round'),
+}
 # (claim, method A, method B): "A ends above B"
 COMPARISONS = (
     ('memory vs no memory', 'ours', 'ours w/o memory'),
@@ -150,4 +159,6 @@ COMPARISONS = (
     ('bfloat16 + channels_last vs float32', 'ours, bfloat16 + channels_last',
      'ours'),
     ('real-data ceiling vs ours', CEILING_NAME, 'ours'),
+    ('ours vs Fast-DFKD', 'ours', 'Fast-DFKD'),
+    ('Fast-DFKD vs MMRazor DAFL', 'Fast-DFKD', 'MMRazor DAFL'),
 ) + tuple((f'ours vs {b}', 'ours', b) for b in BASELINE_NAMES)

@@ -10,6 +10,9 @@ from .methods import (
     BASELINE_NAMES,
     CEILING_NAME,
     COMPARISONS,
+    COST_VARIANTS,
+    METHODS,
+    PEERS,
     POLICY_CANDIDATES,
 )
 
@@ -123,11 +126,13 @@ def _target(verdict):
     return verdict if 'few seeds' in verdict else 'missed'
 
 
-def claims(runs, table, planned=None):
+def claims(runs, table, planned=None, costs=None):
     """The benchmark's claims and the issue's targets, each with its
     numbers and a verdict, from the runs finished so far. A comparison
     with no runs is said "not run yet" when both its methods are
-    ``planned`` (default: every comparison), and left out otherwise."""
+    ``planned`` (default: every comparison), and left out otherwise.
+    ``costs``: seconds per iteration of measure_iter_time's variants,
+    measured side by side in one run (for the peers' time verdicts)."""
     lines = []
 
     def fmt(method, key):
@@ -172,6 +177,9 @@ def claims(runs, table, planned=None):
             f'{fmt(best, "final")}: '
             f'{_target(verdict)}')
     lines += replay_targets(table, fmt)
+    for peer in PEERS:
+        if peer in table:
+            lines.append(to_lower_final(runs, table, 'ours', peer, costs))
     lines.append(
         f'- ours peak − final <= 0.5: {fmt("ours", "peak_minus_final")}, '
         f'{"met" if ours["peak_minus_final"] <= 0.5 else "missed"}')
@@ -197,6 +205,70 @@ def claims(runs, table, planned=None):
                  f'{"; ".join(flat) or "none"}. Not: '
                  f'{"; ".join(m for m in table if m not in flat) or "none"}')
     return lines
+
+
+def iterations_to(result, accuracy):
+    """The iteration of the run's first evaluation at ``accuracy`` or
+    above; None if none was."""
+    for i, v in zip(result['history_iters'], result['history_values']):
+        if v >= accuracy:
+            return i
+    return None
+
+
+def to_lower_final(runs, table, a, b, costs=None):
+    """Which of ``a`` and ``b`` reaches the lower of their two finals
+    (means over seeds) first: in student updates (any machine), and in
+    seconds where ``costs`` has both methods' iterations timed side by
+    side in one run (the runs' own wall times come from different machines
+    and loads). A warm-up iteration (no student update) is timed as its
+    own variant."""
+    bar = min(table[a]['final'], table[b]['final'])
+    parts, seconds = [], {}
+    for m in (a, b):
+        spec = METHODS[m]
+        warmup, steps = spec['warmup'], spec['steps']
+        its = [iterations_to(r, bar) for r in runs[m]]
+        done = [i for i in its if i is not None]
+        updates = [(i - warmup) * steps for i in done]
+        cost = (costs or {}).get(m)
+        text = (f'{m} {statistics.mean(updates):.0f} updates '
+                f'({len(done)} of {len(its)} seeds)' if done else
+                f'{m} never ({len(its)} seeds)')
+        if cost and done:
+            secs = [(i - warmup) * cost[0] + warmup * cost[1] for i in done]
+            seconds[m] = statistics.mean(secs)
+            text += f', {seconds[m]:.0f} s'
+        parts.append(text)
+    if len(seconds) == 2:
+        verdict = (f'{a} first' if seconds[a] < seconds[b] else
+                   f'{b} first')
+    else:
+        verdict = 'no side-by-side timing (iter_time.json)' if not costs \
+            else 'not both reached'
+    return (f'- time to the lower final ({bar:.2f}), {a} vs {b}: '
+            f'{"; ".join(parts)}: {verdict}')
+
+
+def load_costs(path):
+    """``{method: (s/iter, s per warm-up iteration)}`` from a
+    ``measure_iter_time.py --out`` file, through ``COST_VARIANTS``; None
+    when there is no such file."""
+    import json
+    import os.path as osp
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        timed = json.load(f)['variants']
+    costs = {}
+    for method, (variant, warmup_variant) in COST_VARIANTS.items():
+        if variant in timed and (warmup_variant is None or
+                                 warmup_variant in timed):
+            costs[method] = (
+                timed[variant]['seconds_per_iter'],
+                timed[warmup_variant]['seconds_per_iter']
+                if warmup_variant else 0.0)
+    return costs
 
 
 def compare(runs, fmt, a, b, key, label, lower_is_better=False):

@@ -22,6 +22,7 @@ from .methods import BASELINE_NAMES, METHODS, OURS, TEACHER_CFG, VAL_SPLIT
 from .report import (
     claims,
     command_line,
+    load_costs,
     plot,
     run_metrics,
     summarise,
@@ -357,7 +358,11 @@ def write_outputs(args, runs_dir, settings, final):
         best_baseline=None if best is None else round(best, 2),
         **settings)
     suffix = '' if args.split == 'test' else '_val'
-    claim_lines = claims(runs, table, planned=args.methods)
+    # the peers' time verdicts: iterations timed side by side in one run
+    # (python tools/analysis_tools/measure_iter_time.py --out
+    # <out-dir>/iter_time.json)
+    costs = load_costs(osp.join(args.out_dir, 'iter_time.json'))
+    claim_lines = claims(runs, table, planned=args.methods, costs=costs)
     with open(osp.join(args.out_dir, f'results{suffix}.json'), 'w') as f:
         json.dump(dict(meta=meta, teacher_accuracy=teacher_acc,
                        summary=table, claims=claim_lines,

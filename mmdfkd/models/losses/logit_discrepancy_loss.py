@@ -16,8 +16,13 @@ class LogitDiscrepancyLoss(nn.Module):
     - ``'l1'``: mean absolute difference of the logits (DFAD);
     - ``'kl'``: ``KL(softmax(t / T) || softmax(s / T)) * T^2``, batch mean.
 
-    For Jensen-Shannon use ``mmdfkd.JSDivergence``; MMRazor's ``L1Loss`` and
-    ``KLDivergence`` plug in as ``distill_loss`` unchanged.
+    For Jensen-Shannon use ``mmdfkd.JSDivergence``. MMRazor's ``L1Loss`` and
+    ``KLDivergence(teacher_detach=False)`` give the same values and
+    gradients (tested) and plug in as ``distill_loss`` unchanged; this one
+    stays as the single name whose ``mode`` the studies switch by
+    cfg-options, and it never detaches the teacher, whose gradient the
+    generator's adversarial term needs (MMRazor's ``KLDivergence`` drops it
+    by default).
 
     Args:
         mode (str): ``'l1'`` or ``'kl'``. Defaults to ``'l1'``.

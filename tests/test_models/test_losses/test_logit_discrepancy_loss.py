@@ -35,3 +35,26 @@ def test_bad_arguments():
         LogitDiscrepancyLoss('js')  # Jensen-Shannon: mmdfkd.JSDivergence
     with pytest.raises(ValueError, match='temperature'):
         LogitDiscrepancyLoss('kl', temperature=0)
+
+
+@pytest.mark.parametrize('ours,theirs', [
+    (dict(mode='l1'), dict(type='L1Loss')),
+    (dict(mode='kl', temperature=20.0),
+     dict(type='KLDivergence', tau=20.0, teacher_detach=False)),
+])
+def test_equals_mmrazors_loss_in_value_and_in_both_gradients(ours, theirs):
+    """What MMRazor's own loss gives (the one a user may plug in instead),
+    the teacher's gradient included: the generator's adversarial term
+    needs it, and MMRazor's KLDivergence keeps it only with
+    teacher_detach=False."""
+    from mmrazor.registry import MODELS as RAZOR
+    results = []
+    for loss in (LogitDiscrepancyLoss(**ours), RAZOR.build(theirs)):
+        s, t = (x.requires_grad_() for x in _logits())
+        value = loss(s, t)
+        value.backward()
+        results.append((value.detach(), s.grad, t.grad))
+    (v1, gs1, gt1), (v2, gs2, gt2) = results
+    assert torch.allclose(v1, v2, rtol=1e-5)
+    assert torch.allclose(gs1, gs2, atol=1e-6)
+    assert torch.allclose(gt1, gt2, atol=1e-6) and gt1.abs().sum() > 0
