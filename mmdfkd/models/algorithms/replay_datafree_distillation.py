@@ -77,7 +77,12 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
             losses on the teacher's output (DAFL's ``OnehotLikeLoss``,
             ``InformationEntropyLoss``, ``ActivationLoss``). Each cfg may
             carry ``input='logits'`` (default) or ``input='features'`` (the
-            teacher's pre-logit features). Defaults to None.
+            teacher's pre-logit features). Defaults to None. Not a
+            ``ConfigurableDistiller``: the terms read the logits and
+            features of the generator step's one teacher forward directly,
+            where a distiller would wrap that same forward in recorder
+            contexts and loss mappings for the same values; MMRazor's
+            losses are called on them unchanged.
         memory (dict, optional): The replay memory
             (``mmdfkd.ReplayMemory``: capacity, policy, push_per_iter,
             push_interval, replay_batch_size, dtype, device, store_logits,
