@@ -11,8 +11,8 @@ FMNIST_DIR ?= data/fashion_mnist
 
 $(VENV)/.installed: setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(if $(strip $(TORCH_PKGS)),$(PY) -m pip install -q $(TORCH_PKGS))
-	$(PY) -m pip install -q -e '.[tests]'
+	$(if $(strip $(TORCH_PKGS)),$(PY) -m pip install -q --no-compile $(TORCH_PKGS))
+	$(PY) -m pip install -q --no-compile -e '.[tests]'
 	touch $@
 
 install: $(VENV)/.installed

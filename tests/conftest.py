@@ -10,7 +10,11 @@ import mmdfkd  # noqa: F401  (applies mmdfkd.compat)
 from mmdfkd.testing import write_cifar, write_fmnist, write_svhn
 
 # one thread per pytest-xdist worker (``make test`` runs one worker per
-# core), two when the suite runs in one process
+# core), and for the tools they start: two OpenMP pools on each core spin
+# against each other (several times slower); two threads when the suite
+# runs in one process
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    os.environ['OMP_NUM_THREADS'] = os.environ['MKL_NUM_THREADS'] = '1'
 torch.set_num_threads(1 if os.environ.get('PYTEST_XDIST_WORKER') else 2)
 
 
