@@ -284,16 +284,17 @@ def main():
     for model, optim, data in built.values():  # warm-up; fill memories
         for _ in range(2):
             step(model, optim, data)
+        # full memories: one generated batch offered until full (a draw
+        # costs the same whatever the samples)
         memory = getattr(model, 'memory', None)
+        if memory is not None or isinstance(model, BareStep):
+            with torch.no_grad():
+                samples = model.generator(batch_size=256)
+                logits = model.teacher(samples, mode='tensor')
         while memory is not None and len(memory) < memory.capacity:
-            with torch.no_grad():
-                samples = model.generator(batch_size=256)
-                memory.push(samples, model.teacher(samples, mode='tensor'))
+            memory.push(samples, logits)
         while isinstance(model, BareStep) and model.size < model.capacity:
-            with torch.no_grad():
-                samples = model.generator(batch_size=256)
-                model._push(samples, model.teacher(samples, mode='tensor'),
-                            num=len(samples))
+            model._push(samples, logits, num=len(samples))
         for _ in range(2):  # compiled variants: the shapes with replay
             step(model, optim, data)
 
