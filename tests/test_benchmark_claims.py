@@ -321,7 +321,7 @@ def test_time_to_the_lower_final_counts_updates_and_warm_up_seconds(
     assert line.endswith('no side-by-side timing (iter_time.json)')
     timed = tmp_path / 'iter_time.json'
     timed.write_text(json.dumps(dict(variants={
-        'ours, bfloat16 + channels_last': dict(seconds_per_iter=2.0),
+        'ours, fastest path on this CPU': dict(seconds_per_iter=2.0),
         'Fast-DFKD as shipped': dict(seconds_per_iter=1.0),
         'Fast-DFKD, warm-up round': dict(seconds_per_iter=0.5)})))
     costs = report.load_costs(str(timed))
