@@ -64,6 +64,10 @@ def parse_args():
     parser.add_argument('--jobs', type=int, default=2, choices=[1, 2],
                         help='runs side by side: 1 (2 threads) or 2 (1 '
                         'thread each, the default: faster on 2 cores)')
+    parser.add_argument('--any-path', action='store_true',
+                        help='count runs of ours made on another CPU\'s '
+                        'fastest path (with --report-only: a comparison '
+                        'whose runs come from two machines)')
     parser.add_argument('--threads', type=int, default=None,
                         help='threads per run (default: 2 with --jobs 1, '
                         '1 with --jobs 2); 1 with --jobs 1 leaves a core to '

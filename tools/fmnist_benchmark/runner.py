@@ -308,7 +308,13 @@ def counts(result, settings, args):
     """Whether a finished run belongs to this benchmark: same settings and
     a teacher trained from the same recipe (its own weights and accuracy
     are in the run file)."""
-    return result.get('settings') == settings and result.get(
+    theirs = dict(result.get('settings') or {})
+    if getattr(args, 'any_path', False):
+        # runs of ours on another CPU's fastest path count too (each
+        # run's path stays in its file)
+        theirs.pop('path', None)
+        settings = {k: v for k, v in settings.items() if k != 'path'}
+    return theirs == settings and result.get(
         'teacher_recipe_sha256') == args.teacher_recipe_sha256
 
 
