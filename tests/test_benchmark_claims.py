@@ -332,3 +332,19 @@ def test_time_to_the_lower_final_counts_updates_and_warm_up_seconds(
     assert 'Fast-DFKD 250 updates (1 of 1 seeds), 195 s' in line
     assert line.endswith(': ours first')
     assert report.load_costs(str(tmp_path / 'none.json')) is None
+
+
+def test_any_path_counts_runs_of_another_cpus_path_only():
+    from types import SimpleNamespace
+
+    from fmnist_benchmark.runner import counts
+    settings = dict(updates=16000, path={'channels_last': True})
+    run = dict(settings=dict(updates=16000,
+                             path={'amp': True, 'channels_last': True}),
+               teacher_recipe_sha256='r')
+    args = SimpleNamespace(teacher_recipe_sha256='r', any_path=False)
+    assert not counts(run, settings, args)
+    args.any_path = True
+    assert counts(run, settings, args)
+    run['settings']['updates'] = 8000  # other settings still must match
+    assert not counts(run, settings, args)
