@@ -46,10 +46,8 @@ def forgetting(values):
 def seconds_to(result, accuracy):
     """Wall seconds of training (validation left out) until the run's
     accuracy first reached ``accuracy``; None if it never did."""
-    for i, v in zip(result['history_iters'], result['history_values']):
-        if v >= accuracy:
-            return i * result['time_per_iter']
-    return None
+    its = iterations_to(result, accuracy)
+    return None if its is None else its * result['time_per_iter']
 
 
 def run_metrics(result, teacher_acc, best_baseline=None):
