@@ -9,12 +9,11 @@ import sys
 
 import pytest
 
-from mmdfkd.testing import REPO
+from mmdfkd.testing import REPO, run_tool
 
 
 def _run(args, timeout=900):
-    result = subprocess.run([sys.executable, *args], cwd=REPO,
-                            capture_output=True, text=True, timeout=timeout)
+    result = run_tool(args, timeout=timeout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
     return result.stdout

@@ -3,13 +3,11 @@
 tools/test.py: nothing poisoned, nothing torn loaded, nothing of another
 model resumed, and one clear line for each mistake."""
 import os
-import subprocess
-import sys
 
 import torch
 
 from mmdfkd.registry import MODELS
-from mmdfkd.testing import REPO, save_state_dict, tiny_classifier
+from mmdfkd.testing import run_tool, save_state_dict, tiny_classifier
 
 TINY = 'tests/data/tiny_dfkd_fmnist.py'
 TINY_DFAD = 'tests/data/tiny_mmrazor_dfad_fmnist.py'
@@ -17,9 +15,7 @@ TINY_DFAD = 'tests/data/tiny_mmrazor_dfad_fmnist.py'
 
 def _tool(args, ok=True):
     env = {k: v for k, v in os.environ.items() if k != 'MMDFKD_TRACEBACK'}
-    result = subprocess.run([sys.executable, *args], cwd=REPO,
-                            capture_output=True, text=True, timeout=600,
-                            env=env)
+    result = run_tool(args, env=env)
     out = result.stdout + result.stderr
     assert (result.returncode == 0) == ok, out[-5000:]
     return out
@@ -130,11 +126,10 @@ def test_user_mistakes_are_one_line(tmp_path, fmnist_root):
                  ok=False)
     _one_error_line(out, f'{tmp_path}/none.pth')
     # the traceback on request
-    env_out = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY, '--work-dir',
-         str(tmp_path / 'e'), '--cfg-options', *data,
-         'model.memory.capacity=0'], cwd=REPO, capture_output=True,
-        text=True, env=dict(os.environ, MMDFKD_TRACEBACK='1'))
+    env_out = run_tool(
+        ['tools/train.py', TINY, '--work-dir', str(tmp_path / 'e'),
+         '--cfg-options', *data, 'model.memory.capacity=0'],
+        env=dict(os.environ, MMDFKD_TRACEBACK='1'))
     assert env_out.returncode != 0 and 'Traceback' in env_out.stderr
 
 

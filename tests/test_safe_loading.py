@@ -6,8 +6,6 @@ would be), unless the user lists that very path or URL as trusted."""
 import builtins
 import os
 import os.path as osp
-import subprocess
-import sys
 import threading
 from fractions import Fraction
 
@@ -16,7 +14,7 @@ import torch
 from mmengine.runner import CheckpointLoader
 
 from mmdfkd.compat import TRUSTED_CHECKPOINTS_ENV, UnsafeCheckpointError
-from mmdfkd.testing import REPO
+from mmdfkd.testing import run_tool
 
 
 class _Payload:
@@ -139,13 +137,11 @@ def test_resume_from_a_url_is_refused(hub_cache, tmp_path):
     marker = tmp_path / 'pwned'
     url = 'https://example.invalid/models/iter_4.pth'
     _plant(hub_cache, url, marker)
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', 'tests/data/tiny_dfkd_fmnist.py',
+    result = run_tool(
+        ['tools/train.py', 'tests/data/tiny_dfkd_fmnist.py',
          '--work-dir', str(tmp_path / 'work'), '--resume', url,
          '--cfg-options', 'val_cfg=None', 'val_dataloader=None',
-         'val_evaluator=None'],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ))
+         'val_evaluator=None'], timeout=300)
     out = result.stdout + result.stderr
     assert result.returncode == 1
     # refused in one line, without a traceback

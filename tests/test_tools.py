@@ -10,25 +10,42 @@ import pytest
 import torch
 
 from mmdfkd.registry import MODELS
-from mmdfkd.testing import REPO, free_port, save_state_dict, tiny_classifier
+from mmdfkd.testing import (
+    REPO,
+    free_port,
+    run_tool,
+    save_state_dict,
+    tiny_classifier,
+)
 
 TINY = 'tests/data/tiny_dfkd_fmnist.py'
 
 
-def _run(cmd, env=None, timeout=600):
-    result = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})})
+def _output(result):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
     return output
 
 
+def _run(cmd, env=None, timeout=600):
+    """``cmd`` as a new process: torchrun, pip, an installed copy."""
+    return _output(subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})}))
+
+
+def _tool(args, env=None, timeout=600):
+    """``python *args`` for one of the checkout's scripts (a fork of the
+    tool server: no import time)."""
+    return _output(run_tool(args, env={**os.environ, **(env or {})},
+                            timeout=timeout))
+
+
 def _train(config, work_dir, *options, resume=False):
-    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work_dir]
+    cmd = ['tools/train.py', config, '--work-dir', work_dir]
     if resume:
         cmd.append('--resume')
-    return _run(cmd + ['--cfg-options', *options])
+    return _tool(cmd + ['--cfg-options', *options])
 
 
 def _data(root):
@@ -67,9 +84,9 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root, tiny_run):
     assert (capacity, size, seen) == (48, 48, 20 * 8)
 
     out = str(tmp_path / 'metrics.json')
-    _run([sys.executable, 'tools/test.py', TINY,
-          ckpt_path, '--work-dir', work, '--out', out,
-          '--cfg-options', *_data(fmnist_root)])
+    _tool(['tools/test.py', TINY,
+           ckpt_path, '--work-dir', work, '--out', out,
+           '--cfg-options', *_data(fmnist_root)])
     with open(out) as f:
         metrics = json.load(f)
     assert 0 <= metrics['accuracy/top1'] <= 100
@@ -79,17 +96,17 @@ def test_train_20_iterations_then_test(tmp_path, fmnist_root, tiny_run):
     # a config whose memory and hold-out sizes differ from the
     # checkpoint's tests it all the same, to the same figures
     again = str(tmp_path / 'again.json')
-    _run([sys.executable, 'tools/test.py', TINY,
-          ckpt_path, '--work-dir', work, '--out', again,
-          '--cfg-options', *_data(fmnist_root), 'model.holdout.capacity=7',
-          'model.memory.capacity=5'])
+    _tool(['tools/test.py', TINY,
+           ckpt_path, '--work-dir', work, '--out', again,
+           '--cfg-options', *_data(fmnist_root), 'model.holdout.capacity=7',
+           'model.memory.capacity=5'])
     with open(again) as f:
         assert json.load(f) == metrics
 
     # the memory replays samples the teacher still answers as stored
     out = str(tmp_path / 'fidelity.json')
-    _run([sys.executable, 'tools/analysis_tools/memory_fidelity.py', TINY,
-          ckpt_path, '--out', out])
+    _tool(['tools/analysis_tools/memory_fidelity.py', TINY,
+           ckpt_path, '--out', out])
     with open(out) as f:
         report = json.load(f)
     assert report['samples'] == 48
@@ -249,10 +266,10 @@ def test_mmrazor_dfad_runs_single_process(flags, tmp_path, fmnist_root):
     teacher = MODELS.build(tiny_classifier(1, 10, width=8))
     ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
     work = str(tmp_path / 'dfad')
-    log = _run([sys.executable, 'tools/train.py',
-                'tests/data/tiny_mmrazor_dfad_fmnist.py', '--work-dir', work,
-                *flags, '--cfg-options', *_data(fmnist_root),
-                f'model.teachers.teacher.ckpt_path={ckpt}'])
+    log = _tool(['tools/train.py',
+                 'tests/data/tiny_mmrazor_dfad_fmnist.py', '--work-dir', work,
+                 *flags, '--cfg-options', *_data(fmnist_root),
+                 f'model.teachers.teacher.ckpt_path={ckpt}'])
     assert 'Iter(train) [4/4]' in log  # logger interval 2 in that config
     assert 'distill.loss' in log and 'generator.loss' in log
     assert 'accuracy/top1' in log
@@ -284,9 +301,8 @@ def test_memory_ablations_are_cfg_options(option, policy, tmp_path,
         assert type(model.memory.policy).__name__ == policy
 
 
-def _fails(cmd, timeout=300):
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                            timeout=timeout)
+def _fails(args, timeout=300):
+    result = run_tool(args, timeout=timeout)
     assert result.returncode != 0
     return result.stdout + result.stderr
 
@@ -295,7 +311,7 @@ def test_test_tool_refuses_a_checkpoint_that_does_not_fit(tmp_path,
                                                           fmnist_root):
     teacher = MODELS.build(tiny_classifier(1, 10, width=8))
     ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
-    out = _fails([sys.executable, 'tools/test.py', TINY, ckpt, '--work-dir',
+    out = _fails(['tools/test.py', TINY, ckpt, '--work-dir',
                   str(tmp_path / 'w'), '--cfg-options', *_data(fmnist_root)])
     assert f'error: {ckpt} does not fit the model of {TINY}' in out
     assert 'missing keys (e.g. architecture.' in out
@@ -304,7 +320,7 @@ def test_test_tool_refuses_a_checkpoint_that_does_not_fit(tmp_path,
 
 def test_missing_data_stops_before_the_runner_and_creates_nothing(tmp_path):
     root = str(tmp_path / 'nonexistent' / 'fmnist')
-    out = _fails([sys.executable, 'tools/train.py', TINY, '--work-dir',
+    out = _fails(['tools/train.py', TINY, '--work-dir',
                   str(tmp_path / 'w'), '--cfg-options', *_data(root)])
     assert f"the FashionMNIST files are not under data_root='{root}'" in out
     assert 't10k-images-idx3-ubyte' in out
@@ -313,7 +329,7 @@ def test_missing_data_stops_before_the_runner_and_creates_nothing(tmp_path):
     assert not osp.exists(osp.dirname(root))
     # a teacher recipe on a data set that is not there (CIFAR-100)
     root = str(tmp_path / 'cifar100')
-    out = _fails([sys.executable, 'tools/train.py',
+    out = _fails(['tools/train.py',
                   'configs/teachers/cifar100_resnet34.py', '--work-dir',
                   str(tmp_path / 'w2'), '--cfg-options',
                   f'train_dataloader.dataset.data_root={root}'])
@@ -333,9 +349,9 @@ def test_fast_path_resumes_a_float32_run_and_back(tmp_path, fmnist_root):
     opts = [*_data(fmnist_root), 'default_hooks.checkpoint.interval=2',
             'train_cfg.val_interval=2']
     _train(TINY, work, *opts, 'train_cfg.max_iters=2')
-    log = _run([sys.executable, 'tools/train.py', TINY, '--work-dir', work,
-                '--resume', '--amp', '--channels-last', '--cfg-options',
-                *opts, 'train_cfg.max_iters=4'])
+    log = _tool(['tools/train.py', TINY, '--work-dir', work,
+                 '--resume', '--amp', '--channels-last', '--cfg-options',
+                 *opts, 'train_cfg.max_iters=4'])
     assert _load(osp.join(work, 'iter_4.pth'))['meta']['iter'] == 4
     assert f'FastPathHook: {precision}, channels_last, eager' in log
     if precision == 'float32':
@@ -376,12 +392,11 @@ def test_student_exports_to_plain_mmpretrain(tmp_path, fmnist_root,
     work = str(tmp_path / 'run')
     ckpt = _copy_checkpoint(tiny_run, tmp_path)
     metrics = str(tmp_path / 'metrics.json')
-    _run([sys.executable, 'tools/test.py', TINY, ckpt, '--work-dir', work,
-          '--out', metrics, '--cfg-options', *_data(fmnist_root)])
+    _tool(['tools/test.py', TINY, ckpt, '--work-dir', work,
+           '--out', metrics, '--cfg-options', *_data(fmnist_root)])
     out_dir = str(tmp_path / 'student')
-    log = _run([sys.executable,
-                'tools/model_converters/convert_to_student.py', TINY, ckpt,
-                out_dir])
+    log = _tool(['tools/model_converters/convert_to_student.py', TINY,
+                 ckpt, out_dir])
     assert osp.join(out_dir, 'student.pth') in log
 
     from mmengine.config import Config
@@ -431,9 +446,9 @@ def test_datafree_validation_without_any_real_data(tmp_path):
     # a checkpoint checked without any labelled data: tools/test.py gives
     # the data-free signal alone
     out = str(tmp_path / 'metrics.json')
-    _run([sys.executable, 'tools/test.py', TINY, osp.join(work, best[0]),
-          '--work-dir', work, '--out', out, '--cfg-options',
-          'test_dataloader=None', 'test_evaluator=None'])
+    _tool(['tools/test.py', TINY, osp.join(work, best[0]),
+           '--work-dir', work, '--out', out, '--cfg-options',
+           'test_dataloader=None', 'test_evaluator=None'])
     with open(out) as f:
         metrics = json.load(f)
     assert set(metrics) == {'datafree/agreement', 'datafree/discrepancy',
@@ -447,11 +462,11 @@ def test_measure_iter_time_prints_every_path_side_by_side(tmp_path):
              'ours, float32 NCHW eager', 'ours, bfloat16 + channels_last',
              'MMRazor DFAD as shipped', 'MMRazor DAFL as shipped',
              'MMRazor DAFL + replay hook']
-    log = _run([sys.executable, 'tools/analysis_tools/measure_iter_time.py',
-                '--batch-size', '4', '--rounds', '2', '--iters', '1',
-                '--threads', '1', '--out', out, '--variants', 'bare',
-                'ours as shipped', 'ours, float32', 'ours, bfloat16 +',
-                'MMRazor DFAD', 'MMRazor DAFL as', 'MMRazor DAFL +'])
+    log = _tool(['tools/analysis_tools/measure_iter_time.py',
+                 '--batch-size', '4', '--rounds', '2', '--iters', '1',
+                 '--threads', '1', '--out', out, '--variants', 'bare',
+                 'ours as shipped', 'ours, float32', 'ours, bfloat16 +',
+                 'MMRazor DFAD', 'MMRazor DAFL as', 'MMRazor DAFL +'])
     with open(out) as f:
         figures = json.load(f)
     assert figures['threads'] == 1 and figures['batch'] == 4

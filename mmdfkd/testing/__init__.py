@@ -2,11 +2,17 @@
 """Helpers for mmdfkd's tests and for users' tests of their own configs:
 tiny models and tiny data sets written in their real on-disk formats
 (Fashion-MNIST idx, CIFAR pickles, SVHN .mat)."""
+import json
 import os
 import os.path as osp
 import pickle
+import select
+import signal
 import socket
 import struct
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -63,6 +69,59 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+_SERVER = None
+
+
+def run_tool(args, env=None, cwd=REPO, timeout=600):
+    """``python *args`` for a script (``tools/train.py``, the demo), as a
+    fork of a tool server: a process that has imported torch, mmengine,
+    MMRazor, mmpretrain and mmdfkd once and does nothing else (a fresh
+    process spends 6 to 10 s on those imports on 2 cores). Each fork starts
+    as a fresh interpreter would (see :mod:`mmdfkd.testing.tool_server`).
+    What a fork cannot redo, it does not try: variables read when a process
+    starts (``MALLOC_*``); tests of those use ``subprocess``, as ``args``
+    starting with ``-c`` or ``-m`` do here, and every call where
+    ``os.fork`` does not exist. One server per process that calls this;
+    it ends with that process.
+
+    Returns a :class:`subprocess.CompletedProcess` with text output;
+    raises :class:`subprocess.TimeoutExpired` after ``timeout`` seconds.
+    """
+    global _SERVER
+    env = dict(os.environ if env is None else env)
+    if not hasattr(os, 'fork') or args[0].startswith('-'):
+        return subprocess.run([sys.executable, *args], cwd=cwd, env=env,
+                              capture_output=True, text=True,
+                              timeout=timeout)
+    if _SERVER is None or _SERVER.poll() is not None:
+        _SERVER = subprocess.Popen(
+            [sys.executable, '-m', 'mmdfkd.testing.tool_server'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=REPO)
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = osp.join(tmp, 'stdout'), osp.join(tmp, 'stderr')
+        _SERVER.stdin.write(json.dumps(dict(
+            args=list(args), env=env, cwd=str(cwd), stdout=out,
+            stderr=err)) + '\n')
+        _SERVER.stdin.flush()
+        pid = _SERVER.stdout.readline()
+        if not pid:
+            raise RuntimeError(
+                'the tool server of mmdfkd.testing.run_tool ended; `python '
+                '-m mmdfkd.testing.tool_server` shows why')
+        pid = int(pid)
+        ready, _, _ = select.select([_SERVER.stdout], [], [], timeout)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            _SERVER.stdout.readline()
+            raise subprocess.TimeoutExpired(args, timeout)
+        code = int(_SERVER.stdout.readline())
+        with open(out, errors='replace') as f_out, \
+                open(err, errors='replace') as f_err:
+            return subprocess.CompletedProcess(
+                [sys.executable, *args], code, f_out.read(), f_err.read())
 
 
 def save_state_dict(model, path):

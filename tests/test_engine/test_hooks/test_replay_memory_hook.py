@@ -2,8 +2,6 @@
 """mmdfkd.ReplayMemoryHook: a replay memory for any data-free distiller."""
 import copy
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -13,6 +11,7 @@ from mmdfkd.engine import ReplayMemoryHook
 from mmdfkd.registry import MODELS
 from mmdfkd.testing import (
     REPO,
+    run_tool,
     save_state_dict,
     tiny_algorithm,
     tiny_classifier,
@@ -125,17 +124,15 @@ def test_a_model_with_its_own_memory_is_refused():
         ReplayMemoryHook(memory=dict(MEMORY, store_logits=False))
 
 
-def _run(cmd, env=None):
-    import os
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                            timeout=600, env={**os.environ, **(env or {})})
+def _run(args):
+    result = run_tool(args)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     return out
 
 
 def _train(config, work, *options, resume=False):
-    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', str(work)]
+    cmd = ['tools/train.py', config, '--work-dir', str(work)]
     return _run(cmd + (['--resume'] if resume else []) +
                 ['--cfg-options', *options])
 
