@@ -515,3 +515,22 @@ def test_pip_install_packages_configs_and_tools_for_mim(tmp_path,
                     str(config), '--launcher', 'none', *opts], env=env)
     assert 'Saving checkpoint at 1 iterations' in log
     assert 'accuracy/top1' in log
+
+
+@pytest.mark.parametrize('script', [
+    'tools/test.py', 'tools/benchmark.py', 'demo/fmnist_demo.py',
+    'tools/model_converters/convert_to_student.py',
+    'tools/analysis_tools/measure_iter_time.py',
+    'tools/analysis_tools/memory_fidelity.py',
+    'tools/analysis_tools/memory_scale.py',
+    'tools/analysis_tools/bare_baselines.py',
+    'tools/analysis_tools/gpu_smoke.py'])
+def test_each_script_starts_in_a_new_interpreter(script):
+    """The other tests run these scripts as forks of a process that has
+    imported everything (run_tool); here each starts alone, where an import
+    that only works after another would fail (tools/train.py starts alone
+    in the DDP and mim tests)."""
+    result = subprocess.run([sys.executable, script, '--help'], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith('usage: ')
