@@ -7,13 +7,19 @@ import pytest
 import torch
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat)
-from mmdfkd.testing import write_cifar, write_fmnist, write_svhn
+from mmdfkd.testing import (
+    cache_config_formatting,
+    write_cifar,
+    write_fmnist,
+    write_svhn,
+)
 
 # one thread per pytest-xdist worker (``make test`` runs one worker per
 # core), two when the suite runs in one process. The tools the tests start
 # keep torch's default: measured on 2 cores, one thread for them made the
 # suite slower (1,029 s against 738 s).
 torch.set_num_threads(1 if os.environ.get('PYTEST_XDIST_WORKER') else 2)
+cache_config_formatting()
 
 
 @pytest.fixture(scope='session')

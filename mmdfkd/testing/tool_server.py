@@ -24,6 +24,7 @@ import torch
 # what tools/train.py imports (mmdfkd brings MMRazor and mmpretrain)
 import mmdfkd.apis  # noqa: F401
 import mmdfkd.engine  # noqa: F401
+from mmdfkd.testing import cache_config_formatting
 
 # the server's own start: its sys.path without its working directory
 _PATH = sys.path[1:]
@@ -70,6 +71,7 @@ def _run(script, argv, env, cwd, stdout, stderr):
 
 
 def main():
+    cache_config_formatting()
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
