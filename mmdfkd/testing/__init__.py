@@ -6,13 +6,13 @@ import json
 import os
 import os.path as osp
 import pickle
-import select
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 import numpy as np
 import torch
@@ -136,13 +136,23 @@ def run_tool(args, env=None, cwd=REPO, timeout=600):
             raise RuntimeError(
                 'the tool server of mmdfkd.testing.run_tool ended; `python '
                 '-m mmdfkd.testing.tool_server` shows why')
-        pid = int(pid)
-        ready, _, _ = select.select([_SERVER.stdout], [], [], timeout)
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            _SERVER.stdout.readline()
-            raise subprocess.TimeoutExpired(args, timeout)
+        # the exit code's line may already be in the pipe's buffer: a
+        # timer kills the fork at the timeout, the read itself blocks
+        killed = threading.Event()
+
+        def kill():
+            killed.set()
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:  # it ended meanwhile
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
         code = int(_SERVER.stdout.readline())
+        timer.cancel()
+        if killed.is_set():
+            raise subprocess.TimeoutExpired(args, timeout)
         with open(out, errors='replace') as f_out, \
                 open(err, errors='replace') as f_err:
             return subprocess.CompletedProcess(
