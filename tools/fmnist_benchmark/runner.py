@@ -309,7 +309,7 @@ def counts(result, settings, args):
     a teacher trained from the same recipe (its own weights and accuracy
     are in the run file)."""
     theirs = dict(result.get('settings') or {})
-    if getattr(args, 'any_path', False):
+    if args.any_path:
         # runs of ours on another CPU's fastest path count too (each
         # run's path stays in its file)
         theirs.pop('path', None)
