@@ -461,12 +461,19 @@ def test_measure_iter_time_prints_every_path_side_by_side(tmp_path):
     names = ['bare loop, eager float32 (reference)', 'ours as shipped',
              'ours, float32 NCHW eager', 'ours, bfloat16 + channels_last',
              'MMRazor DFAD as shipped', 'MMRazor DAFL as shipped',
-             'MMRazor DAFL + replay hook']
+             'MMRazor DAFL + replay hook',
+             # the memory study's: a full 60k memory, augmented, half of
+             # each student batch; the default before the study
+             'ours, pool 60k + augment, replay share 0.5, fastest path on '
+             'this CPU',
+             'ours, FIFO 1,280 (default before the memory study), fastest '
+             'path on this CPU']
     log = _tool(['tools/analysis_tools/measure_iter_time.py',
                  '--batch-size', '4', '--rounds', '2', '--iters', '1',
                  '--threads', '1', '--out', out, '--variants', 'bare',
                  'ours as shipped', 'ours, float32', 'ours, bfloat16 +',
-                 'MMRazor DFAD', 'MMRazor DAFL as', 'MMRazor DAFL +'])
+                 'MMRazor DFAD', 'MMRazor DAFL as', 'MMRazor DAFL +',
+                 'ours, pool 60k + augment, replay share', 'ours, FIFO 1,280'])
     with open(out) as f:
         figures = json.load(f)
     assert figures['threads'] == 1 and figures['batch'] == 4

@@ -5,11 +5,12 @@ as a bare eager float32 PyTorch loop (no mmengine runner, algorithm or
 optimizer wrappers: the reference), ours as its config ships, ours in
 float32 NCHW eager, with each speed option (bfloat16 autocast,
 channels_last, torch.compile) and bfloat16 + channels_last, ours without
-memory, MMRazor's DFAD and DAFL as their configs ship, DAFL given a
-replay memory by ``mmdfkd.ReplayMemoryHook`` (one extra student update per
-iteration on replayed samples), and Fast-DFKD past its warm-up (a
-synthesis round and 5 student steps on its pool) as shipped and on the
-fastest path.
+memory, the memory study's candidates and the default before it on the
+fastest path (their memories full), MMRazor's DFAD and DAFL as their
+configs ship, DAFL given a replay memory by ``mmdfkd.ReplayMemoryHook``
+(one extra student update per iteration on replayed samples), and
+Fast-DFKD past its warm-up (a synthesis round and 5 student steps on its
+pool) as shipped and on the fastest path.
 
 Variants run round-robin, a few iterations each per round, so that drifts
 of the machine hit all of them alike; the table gives the median. Compare
@@ -20,6 +21,7 @@ times only within one run: the CPU differs between machines.
         [--rounds 5] [--iters 3]
 """
 import argparse
+import functools
 import json
 import os.path as osp
 import statistics
@@ -41,7 +43,11 @@ from mmdfkd.utils.cpu_features import cpu_has_native_bf16, cpu_name
 # the benchmark harness lives in tools/fmnist_benchmark, beside the tools
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from fmnist_benchmark.methods import (  # noqa: E402
+    COST_VARIANTS,
     FAST_DFKD,
+    MEMORY_CANDIDATES,
+    METHODS,
+    PREVIOUS_DEFAULT,
     replay_hook_like_ours,
 )
 
@@ -257,6 +263,12 @@ def variants(batch_size):
         'Fast-DFKD, warm-up round': lambda: build(
             FAST_DFKD, batch_size,
             {'model.warmup_iters': 10**9, 'model.reset_iter': None}),
+        # the memory study's candidates and the default before it, as the
+        # benchmark runs them (the fastest path), each memory full
+        **{COST_VARIANTS[m][0]: functools.partial(
+            build, OURS, batch_size, METHODS[m]['options'],
+            **dict(fp32, **fastest_path()))
+           for m in (*MEMORY_CANDIDATES, PREVIOUS_DEFAULT)},
     }
 
 
@@ -319,12 +331,13 @@ def main():
           f'thread(s), median of {args.rounds} rounds x {args.iters} iters; '
           f'CPU: {cpu_name()}, native bfloat16: '
           f'{"yes" if cpu_has_native_bf16() else "no"}')
-    print(f'{"variant":<40} {"s/iter":>8} {"vs bare fp32":>13} '
+    width = max(40, *map(len, medians))
+    print(f'{"variant":<{width}} {"s/iter":>8} {"vs bare fp32":>13} '
           f'{"vs DFAD":>8}')
     for name, median in medians.items():
         vs_base = f'{median / base:12.2f}x' if base else f'{"-":>13}'
         vs_dfad = f'{median / dfad:7.2f}x' if dfad else f'{"-":>8}'
-        print(f'{name:<40} {median:8.3f} {vs_base} {vs_dfad}')
+        print(f'{name:<{width}} {median:8.3f} {vs_base} {vs_dfad}')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(

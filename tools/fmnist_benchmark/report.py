@@ -11,14 +11,18 @@ from .methods import (
     CEILING_NAME,
     COMPARISONS,
     COST_VARIANTS,
+    MEMORY_CANDIDATES,
     METHODS,
     PEERS,
     POLICY_CANDIDATES,
+    PREVIOUS_DEFAULT,
 )
 
 TARGET_GAP = 5.0  # "reached": accuracy >= teacher - 5 points
 POLICY_TIE = 0.5  # the replay study's rule: finals within 0.5 points tie
 POLICY_SEEDS = 3  # ... over 3 seeds each
+MEMORY_ROUND = 3  # the memory study's screening sends its best 3 to 3 seeds
+RSS_LIMIT_MB = 4096  # the memory study's bound on a run's peak RSS
 HOOK = 'MMRazor DAFL + replay hook'
 PLATEAU = 0.5  # plateaued: mean of the last 5 evaluations within 0.5 of
 # the mean of the 5 before
@@ -151,6 +155,7 @@ def claims(runs, table, planned=None, costs=None):
         ]
         lines.append(f'- {claim}: ' + '; '.join(parts))
     lines += policy_choice(table)
+    lines += memory_choice(runs, table, costs)
     accs = [acc for acc, _ in teachers(runs).values()]
     lines += ['', 'Targets:',
               f'- teacher >= 92 %: {", ".join(f"{a:.2f}" for a in accs)} '
@@ -175,6 +180,7 @@ def claims(runs, table, planned=None, costs=None):
             f'{fmt(best, "final")}: '
             f'{_target(verdict)}')
     lines += replay_targets(table, fmt)
+    lines += memory_targets(runs, table, fmt, costs)
     for peer in PEERS:
         if peer in table:
             lines.append(to_lower_final(runs, table, 'ours', peer, costs))
@@ -346,6 +352,129 @@ def policy_choice(table, candidates=POLICY_CANDIDATES):
            if len(tied) > 1 else 'the highest mean final')
     return [f'- memory policy by the rule: **{winner}** ({how}; '
             f'{figures})']
+
+
+def memory_choice(runs, table, costs=None):
+    """The memory study's rule (benchmarks/fmnist/README.md), applied: the
+    screening ranks every candidate by its seed-0 final and sends the best
+    ``MEMORY_ROUND`` to 3 seeds beside the default before the study; of
+    those four, the highest mean final wins; finals within ``POLICY_TIE``
+    points tie and the higher mean over the run wins; means within
+    ``POLICY_TIE`` points tie too and the cheaper run wins (seconds per
+    iteration timed side by side in one run, ``costs``). Nothing is
+    decided until each of the four has its seeds."""
+    if not any(m in table for m in MEMORY_CANDIDATES):
+        return []
+    seed0 = {m: r['final'] for m in MEMORY_CANDIDATES
+             for r in runs.get(m, ()) if r.get('seed') == 0}
+    missing = [m for m in MEMORY_CANDIDATES if m not in seed0]
+    if missing:
+        return [f'- memory screening: {len(seed0)} of '
+                f'{len(MEMORY_CANDIDATES)} candidates run (seed 0); not '
+                f'yet: {"; ".join(missing)}']
+    ranked = sorted(seed0, key=seed0.get, reverse=True)
+    best = ranked[:MEMORY_ROUND]
+    lines = [f'- memory screening (seed-0 finals): '
+             f'{"; ".join(f"{m} {seed0[m]:.2f}" for m in ranked)}; to '
+             f'{POLICY_SEEDS} seeds: {"; ".join(best)}']
+    contenders = best + [PREVIOUS_DEFAULT]
+    short = [m for m in contenders
+             if len(_values(runs, m, 'final')) < POLICY_SEEDS]
+    if short:
+        return lines + [f'- memory by the rule: not decided, fewer than '
+                        f'{POLICY_SEEDS} seeds for {"; ".join(short)}']
+    top = max(table[m]['final'] for m in contenders)
+    tied = [m for m in contenders if table[m]['final'] >= top - POLICY_TIE]
+    how = 'the highest mean final'
+    if len(tied) > 1:
+        top_mean = max(table[m]['mean'] for m in tied)
+        how = (f'finals within {POLICY_TIE} points: {"; ".join(tied)}, '
+               'the higher mean over the run')
+        tied = [m for m in tied if table[m]['mean'] >= top_mean - POLICY_TIE]
+    if len(tied) > 1:
+        cost = {m: costs[m][0] for m in tied if m in (costs or {})}
+        if len(cost) < len(tied):
+            variants = ' '.join(shlex.quote(COST_VARIANTS[m][0])
+                                for m in tied)
+            return lines + [
+                f'- memory by the rule: not decided, {"; ".join(tied)} '
+                f'tie on final and mean over the run and are not timed side '
+                f'by side (python tools/analysis_tools/measure_iter_time.py '
+                f'--threads 1 --variants {variants} --out '
+                '<out-dir>/iter_time.json)']
+        how += (f'; means within {POLICY_TIE} points: {"; ".join(tied)}, '
+                'the cheaper run (' + '; '.join(
+                    f'{m} {cost[m]:.3f} s/iter' for m in tied) + ')')
+        tied = [min(tied, key=cost.get)]
+    figures = '; '.join(f'{m} final {table[m]["final"]:.2f}, mean over the '
+                        f'run {table[m]["mean"]:.2f}' for m in contenders)
+    return lines + [f'- memory by the rule: **{tied[0]}** ({how}; '
+                    f'{figures})']
+
+
+def memory_targets(runs, table, fmt, costs=None):
+    """The memory study's targets on the test split, where ours (the
+    study's default) runs beside the default before it; verdicts seed
+    against seed where the target is a comparison."""
+    if 'ours' not in table or PREVIOUS_DEFAULT not in table:
+        return []
+    ours, before = table['ours'], table[PREVIOUS_DEFAULT]
+    finals, means = _values(runs, 'ours', 'final'), _values(
+        runs, 'ours', 'mean')
+    lines = []
+    if CEILING_NAME in table:
+        bar = table[CEILING_NAME]['final'] - 2
+        lines.append(
+            f'- every seed of ours >= the ceiling\'s mean final − 2 '
+            f'({bar:.2f}): seeds {", ".join(f"{v:.2f}" for v in finals)}, '
+            + ('met' if min(finals) >= bar else
+               f'missed by {bar - min(finals):.2f} (lowest seed)'))
+    if 'ours w/o memory' in table:
+        verdict = _verdict(finals, _values(runs, 'ours w/o memory', 'final'))
+        lines.append(f'- memory vs none, final held: {fmt("ours", "final")} '
+                     f'vs {fmt("ours w/o memory", "final")}, '
+                     f'{_target(verdict)}')
+    lines.append(
+        f'- ours mean over the run >= 84: {fmt("ours", "mean")} (seeds '
+        f'{", ".join(f"{v:.2f}" for v in means)}), '
+        + ('met' if ours['mean'] >= 84 else
+           f'missed by {84 - ours["mean"]:.2f}'))
+    bar = before['final']
+    parts, seconds = [], {}
+    for m in ('ours', PREVIOUS_DEFAULT):
+        its = [iterations_to(r, bar) for r in runs[m]]
+        done = [i for i in its if i is not None]
+        cost = (costs or {}).get(m)
+        if cost and done:
+            seconds[m] = statistics.mean(i * cost[0] for i in done)
+        parts.append(f'{m} {len(done)} of {len(its)} seeds' + (
+            f', {seconds[m]:.0f} s' if m in seconds else ''))
+    if len(seconds) == 2:
+        half = seconds[PREVIOUS_DEFAULT] / 2
+        verdict = 'met' if seconds['ours'] <= half else \
+            f'missed ({seconds["ours"]:.0f} s > {half:.0f} s)'
+    elif costs and all(m in costs for m in ('ours', PREVIOUS_DEFAULT)):
+        verdict = 'not reached by both' if 'ours' in seconds else \
+            'missed: ours never reached it'
+    else:
+        verdict = 'no side-by-side timing (iter_time.json)'
+    lines.append(f'- seconds to the default before\'s final ({bar:.2f}) '
+                 f'<= half of its own: {"; ".join(parts)}: {verdict}')
+    if costs and all(m in costs for m in ('ours', PREVIOUS_DEFAULT)):
+        a, b = costs['ours'][0], costs[PREVIOUS_DEFAULT][0]
+        lines.append(
+            f'- a run no slower than the default before (s/iter side by '
+            f'side): {a:.3f} vs {b:.3f}, {_met(a <= b)}')
+    largest = max((r for rs in runs.values() for r in rs
+                   if r.get('memory_bytes') and r.get('peak_rss_mb')),
+                  key=lambda r: r['memory_bytes'], default=None)
+    if largest is not None:
+        lines.append(
+            f'- peak RSS of a run with the largest memory '
+            f'({largest["memory_bytes"] / 2**20:.1f} MB): '
+            f'{largest["peak_rss_mb"]:.0f} MB <= {RSS_LIMIT_MB}, '
+            f'{_met(largest["peak_rss_mb"] <= RSS_LIMIT_MB)}')
+    return lines
 
 
 def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
