@@ -2,7 +2,8 @@
 """What a replay memory at data-set scale costs: for each capacity, the
 memory's MB, the time to draw a replay batch (plain and augmented), the
 size and save time of a checkpoint that holds it (in the model's state
-dict, as training writes it) and whether it loads back bit for bit. All
+dict, as training writes it) against a checkpoint without it plus the
+memory in a file beside it, and whether it loads back bit for bit. All
 sizes in one run, side by side.
 
     python tools/analysis_tools/memory_scale.py   # uint8, both data sets
@@ -71,6 +72,7 @@ def measure(shape, classes, capacity, args):
         row['save_s'] = time.perf_counter() - start
         row['ckpt_mb'] = os.path.getsize(path) / 2**20
         loaded = torch.load(path, weights_only=True)['state_dict']
+        row.update(_beside(memory, tmp))
     restored = ReplayMemory(capacity, dtype=args.dtype, seed=9)
     restored.load_state_dict(loaded)
     row['bit_exact'] = all(
@@ -80,19 +82,38 @@ def measure(shape, classes, capacity, args):
     return row
 
 
+def _beside(memory, tmp):
+    """The alternative to the checkpoint holding the memory: a checkpoint
+    without it and the memory in a file beside it named by the checkpoint,
+    written atomically (a temporary name, then renamed): both files' MB
+    and the time to write both."""
+    path = os.path.join(tmp, 'beside_iter_1.pth')
+    start = time.perf_counter()
+    torch.save(dict(state_dict={}), path)
+    side = path + '.memory'
+    torch.save(memory.state_dict(), side + '.tmp')
+    os.replace(side + '.tmp', side)
+    return dict(beside_s=time.perf_counter() - start,
+                beside_ckpt_mb=os.path.getsize(path) / 2**20,
+                beside_file_mb=os.path.getsize(side) / 2**20)
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(1)
     print(f'replay memory at scale: dtype {args.dtype}, replay batch '
           f'{args.batch}, median of {args.repeats} draws, 1 thread')
     print('| data set | capacity | memory MB | checkpoint MB | save s | '
-          'draw ms | draw + augment ms | restored bit for bit |')
-    print('|---|---|---|---|---|---|---|---|')
+          'beside: checkpoint MB + file MB | beside: save s | draw ms | '
+          'draw + augment ms | restored bit for bit |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
     for name, shape, classes, capacities in SETUPS:
         for capacity in capacities:
             r = measure(shape, classes, capacity, args)
             print(f'| {name} {shape} | {capacity:,} | {r["mb"]:.1f} | '
                   f'{r["ckpt_mb"]:.1f} | {r["save_s"]:.2f} | '
+                  f'{r["beside_ckpt_mb"]:.3f} + {r["beside_file_mb"]:.1f} | '
+                  f'{r["beside_s"]:.2f} | '
                   f'{r["sample_ms"]:.3f} | {r["augmented_ms"]:.3f} | '
                   f'{"yes" if r["bit_exact"] else "NO"} |', flush=True)
 
