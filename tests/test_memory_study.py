@@ -227,3 +227,56 @@ def test_no_memory_targets_without_the_default_before():
     del runs[PREVIOUS_DEFAULT]
     lines, _ = _targets(runs)
     assert not [x for x in lines if 'ceiling\'s mean final − 2' in x]
+
+
+def _measure_iter_time():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'measure_iter_time', 'tools/analysis_tools/measure_iter_time.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('name,relabelled', [
+    ('ours, pool 60k + augment, KL T=20', True),
+    (PREVIOUS_DEFAULT, False)])
+def test_bare_reference_step_times_the_candidates_memory_and_loss(
+        name, relabelled):
+    """The speed target's reference (measure_iter_time.py's bare loop)
+    computes the loss the candidate ships and feeds its teacher as ours
+    does: fresh and augmented replayed samples in one forward, or the fresh
+    ones alone beside cached logits."""
+    import torch
+
+    from mmdfkd.registry import MODELS
+    tool = _measure_iter_time()
+    fp32 = dict(amp=False, channels_last=False, compile=False)
+    bare, _, data = tool.build(OURS, 4, METHODS[name]['options'], bare=True,
+                               **fp32)
+    loss_cfg = METHODS[name]['options']['model.distill_loss']
+    loss = MODELS.build({k: v for k, v in loss_cfg.items()
+                         if k != '_delete_'})
+    s, t = torch.randn(6, 10) * 5, torch.randn(6, 10) * 5
+    assert float(bare.distill(s, t)) == pytest.approx(float(loss(s, t)),
+                                                      rel=1e-5)
+    assert bool(bare.augments) == relabelled
+    with torch.no_grad():
+        x = bare.generator(batch_size=8)
+        bare._push(x, bare.teacher(x, mode='tensor'), num=8)
+    sizes = []
+    bare.teacher.register_forward_hook(
+        lambda m, args, out: sizes.append(len(args[0])))
+    bare.train_step(data)
+    replay = bare.replay
+    # the generator step, then one teacher call per student step
+    assert sizes == [4] + [4 + replay if relabelled else 4] * bare.k
+    # augmented replayed samples differ from what the memory holds
+    torch.manual_seed(0)
+    inputs, cached = bare._replayed(x[:4])
+    assert (cached is None) == relabelled and len(inputs) == 4 + replay
+    torch.manual_seed(0)
+    idx = torch.randint(bare.size, (replay, ))
+    stored = bare.samples[idx].float()
+    assert torch.equal(inputs[:4], x[:4])
+    assert torch.equal(inputs[4:], stored) != relabelled

@@ -36,7 +36,7 @@ from mmengine.registry import DefaultScope
 
 import mmdfkd  # noqa: F401  (applies mmdfkd.compat, registers components)
 from mmdfkd.engine import fastest_path, use_fast_path
-from mmdfkd.registry import HOOKS, MODELS
+from mmdfkd.registry import HOOKS, MODELS, TRANSFORMS
 from mmdfkd.utils import keep_freed_memory
 from mmdfkd.utils.cpu_features import cpu_has_native_bf16, cpu_name
 
@@ -109,10 +109,13 @@ class BareStep:
     """Our iteration as a bare PyTorch loop, the reference of the speed
     target: the same teacher, student and generator modules, plain torch
     optimizers with the config's settings, BatchNorm statistics through
-    forward hooks, and the memory the config ships: a FIFO ring of float16
-    samples and float32 teacher logits in two preallocated tensors (it
-    refuses other policies, dtypes, augments and replay shares rather than
-    time something else)."""
+    forward hooks, the distillation loss the config ships (L1, or KL at a
+    temperature) and its memory: a FIFO ring of float16 samples in a
+    preallocated tensor, with float32 teacher logits beside them, or, with
+    the memory's augments, replayed samples augmented by the same tensor
+    transforms and labelled by the teacher in the fresh samples' forward
+    (it refuses other policies, dtypes and replay shares rather than time
+    something else)."""
 
     def __init__(self, model, cfg):
         self.teacher, self.student = model.teacher, model.student
@@ -121,15 +124,29 @@ class BareStep:
         mem = cfg.model.memory
         policy = mem.get('policy', {}).get('type', 'mmdfkd.FIFOPolicy')
         if policy != 'mmdfkd.FIFOPolicy' or mem.get('dtype') != 'float16' \
-                or mem.get('augments') or cfg.model.get('replay_share'):
+                or cfg.model.get('replay_share'):
             raise SystemExit(
-                'The bare step times a float16 FIFO memory with cached '
-                'logits beside fresh samples; this config ships '
-                f'{policy}, dtype {mem.get("dtype")!r}, augments '
-                f'{mem.get("augments")}, replay_share '
+                'The bare step times a float16 FIFO memory beside fresh '
+                f'samples; this config ships {policy}, dtype '
+                f'{mem.get("dtype")!r}, replay_share '
                 f'{cfg.model.get("replay_share")}: update BareStep first.')
         self.capacity, self.push = mem.capacity, mem.push_per_iter
         self.replay = mem.replay_batch_size
+        self.rng = torch.Generator().manual_seed(0)
+        self.augments = [TRANSFORMS.build(a) for a in mem.get('augments')
+                         or []]
+        loss = cfg.model.distill_loss
+        if loss.get('mode', 'l1') == 'kl':
+            temp = loss.get('temperature', 1.0)
+
+            def distill(s, t):
+                return F.kl_div(F.log_softmax(s / temp, dim=1),
+                                F.log_softmax(t / temp, dim=1),
+                                reduction='batchmean',
+                                log_target=True) * temp**2
+        else:
+            distill = F.l1_loss
+        self.distill = distill
         self.bn_weight = cfg.model.bn_loss.loss_weight
         s_opt = cfg.optim_wrapper.architecture.optimizer
         self.opt_s = torch.optim.SGD(
@@ -165,6 +182,19 @@ class BareStep:
             self.seen += 1
         self.size = min(self.capacity, self.seen)
 
+    def _replayed(self, x):
+        """Fresh and replayed inputs, and the cached logits of the replayed
+        ones (None where the teacher labels them)."""
+        if not self.size:
+            return x, None
+        idx = torch.randint(self.size, (self.replay, ))
+        xm = self.samples[idx].float()
+        if not self.augments:
+            return torch.cat([x, xm]), self.logits[idx]
+        for augment in self.augments:
+            xm = augment(xm, self.rng)
+        return torch.cat([x, xm]), None
+
     def train_step(self, data, optim=None):
         n = len(data['inputs'])
         latent = self.generator.latent_dim
@@ -178,7 +208,7 @@ class BareStep:
         s = self.student(x, mode='tensor')
         for p in self.student.parameters():
             p.requires_grad_(True)
-        loss = -F.l1_loss(s, t) + self.bn_weight * sum(self.terms)
+        loss = -self.distill(s, t) + self.bn_weight * sum(self.terms)
         self.opt_g.zero_grad()
         loss.backward()
         self.opt_g.step()
@@ -186,19 +216,19 @@ class BareStep:
         for _ in range(self.k):
             with torch.no_grad():
                 x = self.generator(torch.randn(n, latent))
-                t = self.teacher(x, mode='tensor')
-                if self.size:
-                    idx = torch.randint(self.size, (self.replay, ))
-                    xm, tm = self.samples[idx].float(), self.logits[idx]
-            inputs = torch.cat([x, xm]) if self.size else x
+                inputs, cached = self._replayed(x)
+                t = self.teacher(inputs if cached is None else x,
+                                 mode='tensor')
+                if cached is not None:
+                    t = torch.cat([t, cached])
             s = self.student(inputs, mode='tensor')
-            loss = F.l1_loss(s[:n], t)
-            if self.size:
-                loss = loss + F.l1_loss(s[n:], tm)
+            loss = self.distill(s[:n], t[:n])
+            if len(inputs) > n:
+                loss = loss + self.distill(s[n:], t[n:])
             self.opt_s.zero_grad()
             loss.backward()
             self.opt_s.step()
-        self._push(x, t)
+        self._push(x, t[:n])
 
 
 class HookedStep:
