@@ -136,7 +136,12 @@ def test_seconds_to_an_accuracy_and_the_new_columns(benchmark, tmp_path):
     assert metrics['largest_drop'] == 0.0 and metrics['drops_over_2'] == 0
     runs = {'ours': [dict(run, final=85.0, peak=85.0, mean=70.0,
                           variance=1.0, peak_minus_final=0.0, iters=30,
-                          peak_rss_mb=1.0, memory_bytes=0, **metrics)]}
+                          peak_rss_mb=1.0, memory_bytes=0,
+                          checkpoint_bytes=3 * 2**20, save_seconds=0.25,
+                          **metrics)]}
+    # a run from before the checkpoint's columns: none recorded
+    runs['older'] = [dict(runs['ours'][0], checkpoint_bytes=None,
+                          save_seconds=None)]
     table = benchmark.summarise(runs)
     path = tmp_path / 'results.md'
     benchmark.write_markdown(
@@ -145,8 +150,10 @@ def test_seconds_to_an_accuracy_and_the_new_columns(benchmark, tmp_path):
              batch=64, machine='m', date='d', command='c', jobs=1,
              best_baseline=84.0))
     text = path.read_text()
-    assert '| largest drop | drops > 2 | s to best baseline (n) |' in text
-    assert '| 0.00 | 0.0 | 15 (1) |' in text
+    assert ('| memory (MB) | checkpoint (MB) | save (s) | largest drop | '
+            'drops > 2 | s to best baseline (n) |') in text
+    assert '| 0.00 | 3.00 | 0.25 | 0.00 | 0.0 | 15 (1) |' in text
+    assert '| 0.00 | – | – | 0.00 | 0.0 | 15 (1) |' in text
     benchmark.plot(str(tmp_path / 'a.png'), runs, 93.0, 'val')
     assert (tmp_path / 'a.png').stat().st_size > 1000
 

@@ -78,7 +78,15 @@ def test_benchmark_quick_profile(tmp_path, fmnist_root):
         assert row['peak'] >= row['final']
         assert row['time_per_iter'] > 0 and row['peak_rss_mb'] > 0
     assert results['summary']['ours']['memory_bytes'] > 0
+    ours_iters = results['runs']['ours'][0]['iters']
     assert results['summary']['ours w/o memory']['memory_bytes'] == 0
+    # the last checkpoint holds the memory's samples (so far: 16 an
+    # iteration, float16 28 x 28): larger than without it
+    with_memory, without = (results['summary'][m]['checkpoint_bytes']
+                            for m in ('ours', 'ours w/o memory'))
+    assert with_memory >= without + 16 * ours_iters * 28 * 28 * 2 > 0
+    assert all(row['save_seconds'] > 0
+               for row in results['summary'].values())
     ours = results['runs']['ours'][0]
     assert len(ours['history_datafree']['agreement']) == \
         len(ours['history_values'])

@@ -4,8 +4,9 @@ distillation, each an ordinary mmengine Runner on a config file."""
 import os
 import os.path as osp
 import shutil
+import tempfile
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -128,6 +129,7 @@ def distil(cfg: Config) -> Dict:
     # ours' own memory, or the one mmdfkd.ReplayMemoryHook gave the model
     memory = getattr(model, 'memory', None)
     iter_times = runner.message_hub.get_scalar('train/time').data[0]
+    checkpoint_bytes, save_seconds = _checkpoint_cost(runner)
     result = dict(
         # wall time of this process: from resumed_at_iter to the end
         seconds=seconds,
@@ -138,6 +140,9 @@ def distil(cfg: Config) -> Dict:
         time_per_iter=float(iter_times.mean()),
         log_dir=runner.log_dir,
         memory_bytes=memory.nbytes if memory is not None else 0,
+        # the last checkpoint (memory included) and the time to write it
+        checkpoint_bytes=checkpoint_bytes,
+        save_seconds=save_seconds,
         fast_path=_fast_path(runner, FastPathHook, optim_precision))
     if history is not None:
         result.update(history.summary(), history_iters=history.iters,
@@ -147,6 +152,25 @@ def distil(cfg: Config) -> Dict:
                           for k, v in history.tracked.items()
                       })
     return result
+
+
+def _checkpoint_cost(runner) -> Tuple[Optional[int], Optional[float]]:
+    """The size of the run's last checkpoint, and the seconds one more save
+    of the same state takes (written to a scratch folder of the work dir,
+    then removed): (None, None) for a run that saved none."""
+    from mmengine.runner import find_latest_checkpoint
+    latest = find_latest_checkpoint(runner.work_dir)
+    if latest is None:
+        return None, None
+    scratch = tempfile.mkdtemp(dir=runner.work_dir)
+    try:
+        start = time.perf_counter()
+        runner.save_checkpoint(scratch, 'probe.pth', save_optimizer=True,
+                               save_param_scheduler=True, by_epoch=False)
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(scratch)
+    return os.path.getsize(latest), seconds
 
 
 def _fast_path(runner, hook_type, precision) -> Dict:

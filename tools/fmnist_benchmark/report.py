@@ -89,7 +89,8 @@ def summarise(runs):
             'updates_to_target', 'seconds_to_target', 'plateau_gap',
             'spearman_agreement', 'final_bn_gap', 'time_per_iter',
             'peak_rss_mb', 'memory_bytes', 'iters', 'largest_drop',
-            'drops_over_2', 'seconds_to_best_baseline')
+            'drops_over_2', 'seconds_to_best_baseline', 'checkpoint_bytes',
+            'save_seconds')
     table = {}
     for method, results in runs.items():
         row = dict(seeds=len(results))
@@ -100,6 +101,12 @@ def summarise(runs):
             row[key + '_std'] = statistics.pstdev(values) if values else None
         table[method] = row
     return table
+
+
+def _or_dash(value, scale=1.0):
+    """A mean over seeds to 2 decimals, '–' where no run recorded it (runs
+    from before the field)."""
+    return '–' if value is None else f'{value * scale:.2f}'
 
 
 def _values(runs, method, key):
@@ -506,7 +513,10 @@ def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
         'data-free agreement with the real accuracy; "BN gap": '
         'datafree/bn_gap of the held-out samples at the end (n = runs '
         'that logged it).', '',
-        'Forgetting and cost: "largest drop": the largest fall of the '
+        'Forgetting and cost: "checkpoint (MB)": the run\'s last '
+        'checkpoint on disk, its memory included; "save (s)": one more save '
+        'of the same state, timed at the end of the run; "largest drop": '
+        'the largest fall of the '
         'accuracy between two consecutive evaluations; "drops > '
         f'{DROP:g}": how many falls exceed {DROP:g} points; "s to best '
         'baseline": training seconds (validation left out) until the '
@@ -517,9 +527,10 @@ def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
         '| method | seeds | final | peak | mean over run | variance over '
         'run | peak − final | updates to T-5 (n) | s to T-5 | plateau | '
         'Spearman | BN gap (n) | s / iter | iters | peak RSS (MB) | '
-        'memory (MB) | largest drop | drops > 2 | s to best baseline (n) |',
+        'memory (MB) | checkpoint (MB) | save (s) | largest drop | '
+        'drops > 2 | s to best baseline (n) |',
         '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
-        '---|---|---|'
+        '---|---|---|---|---|'
     ]
 
     def pm(r, key, fmt='.2f'):
@@ -541,7 +552,9 @@ def write_markdown(path, table, teacher_acc, meta, claim_lines=()):
             f'{pm(r, "final_bn_gap", ".4f")} ({r["final_bn_gap_n"]}) | '
             f'{r["time_per_iter"]:.3f} | '
             f'{r["iters"]:.0f} | {r["peak_rss_mb"]:.0f} | '
-            f'{r["memory_bytes"] / 2**20:.2f} | {pm(r, "largest_drop")} | '
+            f'{r["memory_bytes"] / 2**20:.2f} | '
+            f'{_or_dash(r["checkpoint_bytes"], 2**-20)} | '
+            f'{_or_dash(r["save_seconds"])} | {pm(r, "largest_drop")} | '
             f'{pm(r, "drops_over_2", ".1f")} | '
             f'{pm(r, "seconds_to_best_baseline", ".0f")} '
             f'({r["seconds_to_best_baseline_n"]}) |')
