@@ -8,6 +8,7 @@ import os.path as osp
 import pytest
 import yaml
 
+from fmnist_benchmark.report import memory_chosen
 from mmdfkd.testing import REPO
 
 BENCH = osp.join(REPO, 'benchmarks', 'fmnist')
@@ -31,6 +32,8 @@ def _read(path):
 
 
 REPLAY = 'replay_test/results.json'
+# the memory study's choice, on the validation split
+MEMORY_VAL = 'memory_val/results_val.json'
 
 
 @pytest.mark.parametrize('metafile', sorted(
@@ -61,7 +64,7 @@ def test_readme_results_table_is_the_replay_studys():
     summary = _summary(REPLAY)
     readme = _read('README.md')
     rows = {
-        '**ours**': 'ours',
+        'ours, FIFO 1,280 (the memory before': 'ours',
         'ours without memory': 'ours w/o memory',
         'MMRazor DAFL |': 'MMRazor DAFL',
         'MMRazor DAFL + `mmdfkd.ReplayMemoryHook`':
@@ -80,10 +83,21 @@ def test_readme_results_table_is_the_replay_studys():
 
 
 def test_configs_readme_carries_the_benchmark_figures():
+    """The config's own figure (the memory study's choice, validation
+    split), the figure of the memory before it (test split) and the
+    baselines'."""
     text = _read('configs/dfkd/README.md')
     replay, first = _summary(REPLAY), _summary('results.json')
+    chosen = memory_chosen(osp.join(BENCH, MEMORY_VAL))
+    validation = _summary(MEMORY_VAL)
     row, = [x for x in text.splitlines() if x.startswith('| Fashion-MNIST')]
-    assert f'| {_figure(replay, "ours")} |' in row
+    assert f'| {_figure(validation, chosen)} (validation) |' in row
+    assert f'FIFO 1,280: {_figure(replay, "ours")} (test)' in row
+    with open(osp.join(REPO, 'configs', 'dfkd', 'metafile.yml')) as f:
+        meta = yaml.safe_load(f)
+    model, = [m for m in meta['Models']
+              if m['Name'] == 'fmnist_resnet18w16_resnet18w8']
+    assert model['Metadata']['Results Method'] == chosen
     assert f'DAFL {_figure(replay, "MMRazor DAFL")}' in row
     assert f'ZSKT {_figure(first, "MMRazor ZSKT")}' in row
     assert f'DFAD {_figure(first, "MMRazor DFAD")}' in row

@@ -18,7 +18,7 @@ model = dict(
             'fmnist_resnet18_w16_e20.pth')),
     generator=dict(
         img_size=28, out_channels=1, latent_dim=64, hidden_channels=32),
-    memory=dict(push_per_iter=16, replay_batch_size=32))
+    memory=dict(capacity=60000, push_per_iter=16, replay_batch_size=32))
 train_dataloader = dict(batch_size=64)
 custom_hooks = [
     dict(type='mmdfkd.WeightsOnlyCheckpointHook'),

@@ -9,4 +9,6 @@ model = dict(
         teacher=dict(
             build_cfg=dict(backbone=dict(in_channels=1)),
             ckpt_path='checkpoints/fmnist_resnet34_teacher.pth')),
-    generator=dict(img_size=28, out_channels=1))
+    generator=dict(img_size=28, out_channels=1),
+    # a pool the size of Fashion-MNIST's training set
+    memory=dict(capacity=60000))

@@ -419,6 +419,21 @@ def memory_choice(runs, table, costs=None):
                     f'{figures})']
 
 
+def memory_chosen(results_path):
+    """The candidate the memory study's rule picked, as a results file's
+    claims name it ("memory by the rule: **NAME**"); None while the rule
+    has not decided."""
+    import json
+    import re
+    with open(results_path) as f:
+        claim_lines = json.load(f)['claims']
+    for line in claim_lines:
+        found = re.match(r'- memory by the rule: \*\*(.+?)\*\*', line)
+        if found:
+            return found.group(1)
+    return None
+
+
 def memory_targets(runs, table, fmt, costs=None):
     """The memory study's targets on the test split, where ours (the
     study's default) runs beside the default before it; verdicts seed
