@@ -29,7 +29,6 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
@@ -135,18 +134,9 @@ class BareStep:
         self.rng = torch.Generator().manual_seed(0)
         self.augments = [TRANSFORMS.build(a) for a in mem.get('augments')
                          or []]
-        loss = cfg.model.distill_loss
-        if loss.get('mode', 'l1') == 'kl':
-            temp = loss.get('temperature', 1.0)
-
-            def distill(s, t):
-                return F.kl_div(F.log_softmax(s / temp, dim=1),
-                                F.log_softmax(t / temp, dim=1),
-                                reduction='batchmean',
-                                log_target=True) * temp**2
-        else:
-            distill = F.l1_loss
-        self.distill = distill
+        # the config's own loss module (L1, or KL at a temperature): a
+        # plain function of two logit tensors
+        self.distill = MODELS.build(cfg.model.distill_loss)
         self.bn_weight = cfg.model.bn_loss.loss_weight
         s_opt = cfg.optim_wrapper.architecture.optimizer
         self.opt_s = torch.optim.SGD(
