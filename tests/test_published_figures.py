@@ -8,7 +8,7 @@ import os.path as osp
 import pytest
 import yaml
 
-from fmnist_benchmark.report import memory_chosen
+from fmnist_benchmark.methods import PREVIOUS_DEFAULT
 from mmdfkd.testing import REPO
 
 BENCH = osp.join(REPO, 'benchmarks', 'fmnist')
@@ -32,8 +32,9 @@ def _read(path):
 
 
 REPLAY = 'replay_test/results.json'
-# the memory study's choice, on the validation split
-MEMORY_VAL = 'memory_val/results_val.json'
+# the memory study's test split: the shipped memory ('ours') beside the
+# memory before it, no memory, DAFL and the ceiling
+MEMORY_TEST = 'memory_test/results.json'
 
 
 @pytest.mark.parametrize('metafile', sorted(
@@ -60,48 +61,52 @@ def test_metafile_models_are_named_after_their_configs_and_cite_results(
                 method['final_std'], 2)
 
 
-def test_readme_results_table_is_the_replay_studys():
-    summary = _summary(REPLAY)
+def test_readme_results_table_is_the_memory_studys():
+    """README's table: the memory study's test split, and the replay
+    study's DAFL + hook runs (the memory before the study)."""
     readme = _read('README.md')
     rows = {
-        'ours, FIFO 1,280 (the memory before': 'ours',
-        'ours without memory': 'ours w/o memory',
-        'MMRazor DAFL |': 'MMRazor DAFL',
+        'ours: a pool of every generated sample': (MEMORY_TEST, 'ours'),
+        'ours without memory': (MEMORY_TEST, 'ours w/o memory'),
+        'ours, FIFO 1,280 (the memory before': (MEMORY_TEST,
+                                                PREVIOUS_DEFAULT),
+        'MMRazor DAFL |': (MEMORY_TEST, 'MMRazor DAFL'),
         'MMRazor DAFL + `mmdfkd.ReplayMemoryHook`':
-        'MMRazor DAFL + replay hook',
+        (REPLAY, 'MMRazor DAFL + replay hook'),
         "at DAFL's 16,000 iterations":
-        'MMRazor DAFL + replay hook, same iterations',
-        '(ceiling)': 'real-data KD (ceiling)',
+        (REPLAY, 'MMRazor DAFL + replay hook, same iterations'),
+        '(ceiling)': (MEMORY_TEST, 'real-data KD (ceiling)'),
     }
     lines = readme.splitlines()
-    for label, method in rows.items():
+    for label, (results, method) in rows.items():
+        summary = _summary(results)
         line, = [x for x in lines if x.startswith('|') and label in x]
         cells = [c.strip().strip('*') for c in line.split('|')[1:-1]]
         assert cells[1] == str(summary[method]['seeds']), line
         assert cells[2] == _figure(summary, method), line
         assert cells[3] == _figure(summary, method, 'mean'), line
+        assert cells[4] == _figure(summary, method, 'largest_drop'), line
 
 
 def test_configs_readme_carries_the_benchmark_figures():
-    """The config's own figure (the memory study's choice, validation
-    split), the figure of the memory before it (test split) and the
-    baselines'."""
+    """The config's own figure and the memory before the study's (the
+    memory study's test split), the baselines' and the metafile's."""
     text = _read('configs/dfkd/README.md')
-    replay, first = _summary(REPLAY), _summary('results.json')
-    chosen = memory_chosen(osp.join(BENCH, MEMORY_VAL))
-    validation = _summary(MEMORY_VAL)
+    test, first = _summary(MEMORY_TEST), _summary('results.json')
     row, = [x for x in text.splitlines() if x.startswith('| Fashion-MNIST')]
-    assert f'| {_figure(validation, chosen)} (validation) |' in row
-    assert f'FIFO 1,280: {_figure(replay, "ours")} (test)' in row
+    assert f'| {_figure(test, "ours")} |' in row
+    assert f'FIFO 1,280: {_figure(test, PREVIOUS_DEFAULT)}' in row
     with open(osp.join(REPO, 'configs', 'dfkd', 'metafile.yml')) as f:
         meta = yaml.safe_load(f)
     model, = [m for m in meta['Models']
               if m['Name'] == 'fmnist_resnet18w16_resnet18w8']
-    assert model['Metadata']['Results Method'] == chosen
-    assert f'DAFL {_figure(replay, "MMRazor DAFL")}' in row
+    assert model['Metadata']['Results File'] == \
+        f'benchmarks/fmnist/{MEMORY_TEST}'
+    assert model['Metadata'].get('Results Method', 'ours') == 'ours'
+    assert f'DAFL {_figure(test, "MMRazor DAFL")}' in row
     assert f'ZSKT {_figure(first, "MMRazor ZSKT")}' in row
     assert f'DFAD {_figure(first, "MMRazor DFAD")}' in row
-    teacher = replay and json.load(open(osp.join(BENCH, REPLAY)))[
+    teacher = json.load(open(osp.join(BENCH, MEMORY_TEST)))[
         'teacher_accuracy']
     assert f'| {teacher:.2f} |' in row
 
