@@ -225,3 +225,28 @@ def test_benchmark_runs_the_replay_study_methods(tmp_path, fmnist_root):
     assert (same_iters['iters'], same_iters['student_steps']) == (40, 2)
     assert same_iters['memory_bytes'] > 0
     assert 0 <= ceiling['final'] <= 100
+
+
+def test_first_seed_splits_the_seeds_and_bad_ranges_are_refused(
+        monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import benchmark
+
+    from fmnist_benchmark.runner import seeds_to_run
+    assert list(seeds_to_run(SimpleNamespace(first_seed=1, seeds=3), 2)) \
+        == [1, 2]
+    assert list(seeds_to_run(SimpleNamespace(first_seed=0, seeds=None), 2)) \
+        == [0, 1]
+    monkeypatch.setattr(sys, 'argv', ['benchmark.py', '--first-seed', '1',
+                                      '--seeds', '3'])
+    assert benchmark.parse_args().first_seed == 1
+    for bad, says in ((['--first-seed', '2', '--seeds', '2'],
+                       '--first-seed 2 runs seeds 2 to --seeds - 1'),
+                      (['--first-seed', '1'], 'give --seeds above it'),
+                      (['--first-seed', '1', '--seeds', '2', '--quick'],
+                       '--quick runs seed 0 only')):
+        monkeypatch.setattr(sys, 'argv', ['benchmark.py', *bad])
+        with pytest.raises(SystemExit) as exit_:
+            benchmark.parse_args()
+        assert exit_.value.code == 2 and says in capsys.readouterr().err

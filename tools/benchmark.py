@@ -55,6 +55,11 @@ def parse_args():
     parser.add_argument('--seeds', type=int, default=None,
                         help='seeds per method (default: 3 for ours, ours '
                         'w/o memory and the baselines, 2 for ablations)')
+    parser.add_argument('--first-seed', type=int, default=0,
+                        help='run seeds from this one up to --seeds (so '
+                        'two benchmarks side by side can split the seeds, '
+                        'or a screening can take the one seed that '
+                        'matters); reports still count every finished seed')
     parser.add_argument('--methods', nargs='+',
                         default=list(DEFAULT_METHODS), choices=list(METHODS),
                         help='default: the benchmark\'s reported methods')
@@ -85,7 +90,16 @@ def parse_args():
     parser.add_argument('--report-only', action='store_true',
                         help='rewrite results.{json,md} and the plot from '
                         'the finished runs; start none')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.first_seed and args.quick:
+        parser.error('--quick runs seed 0 only: drop --first-seed')
+    if args.first_seed and (args.seeds is None or
+                            not 0 < args.first_seed < args.seeds):
+        parser.error(f'--first-seed {args.first_seed} runs seeds '
+                     f'{args.first_seed} to --seeds - 1: give --seeds '
+                     f'above it (e.g. --first-seed {args.first_seed} '
+                     f'--seeds {max(args.first_seed, 0) + 1})')
+    return args
 
 
 def main():

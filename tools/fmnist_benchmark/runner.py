@@ -126,6 +126,12 @@ def teacher_accuracy(args, split_opts, quick_opts):
     return evaluate(cfg, args.teacher_ckpt)
 
 
+def seeds_to_run(args, default):
+    """The seeds a method runs: ``--first-seed`` up to ``--seeds`` (the
+    method's own number by default)."""
+    return range(args.first_seed, args.seeds or default)
+
+
 def method_slug(method):
     """The file-name form of a method name (run files, work dirs)."""
     return method.replace(' ', '_').replace(',', '').replace('/', '')
@@ -182,7 +188,7 @@ def run_benchmark(args):
         iters += warmup
         if warmup:
             ablation = {**ablation, 'model.warmup_iters': warmup}
-        for seed in range(args.seeds or seeds):
+        for seed in seeds_to_run(args, seeds):
             result_path = osp.join(
                 runs_dir, f'{method_slug(method)}_seed{seed}.json')
             if osp.isfile(result_path):

@@ -15,6 +15,8 @@ model = dict(
     # L1 on logits as DFAD (MMRazor's dfad config uses L1Loss too).
     distill_loss=dict(type='mmdfkd.LogitDiscrepancyLoss', mode='l1'),
     adv_weight=1.0,
+    # adv_loss=dict(...): what the generator maximises, if not distill_loss
+    # (e.g. the student on KL at a temperature, the generator on L1).
     # DeepInversion's norm; public CIFAR setups weight it 1 to 10.
     bn_loss=dict(type='mmdfkd.BNStatisticsLoss', loss_weight=1.0, norm='l2'),
     # The memory as the student's data set: every generated sample kept, up

@@ -33,9 +33,10 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
 
     One ``train_step``:
 
-    1. generator step: ``x = G(z)``; ``loss = -adv_weight * D(T(x), S(x))
+    1. generator step: ``x = G(z)``; ``loss = -adv_weight * D'(T(x), S(x))
        + L_BN(T, x) + priors(T(x))``; only the generator is updated (the
-       student's parameters get no gradient at all);
+       student's parameters get no gradient at all); ``D'`` is
+       ``adv_loss``, or ``D`` when it is None;
     2. ``student_iter`` student steps: ``x = G(z)`` without gradient, a replay
        batch ``(x_m, T(x_m))`` from the memory; ``loss = D(T(x), S(x)) +
        replay_weight * D(T(x_m), S(x_m))``; only the student is updated;
@@ -70,6 +71,13 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
             to L1 (``mmdfkd.LogitDiscrepancyLoss``).
         adv_weight (float): Weight of the adversarial term of the generator
             loss. Defaults to 1.0.
+        adv_loss (dict, optional): The discrepancy the generator maximises,
+            called ``D(preds_S, preds_T)`` as ``distill_loss``; None uses
+            ``distill_loss`` for both. Set it to keep the generator's term
+            when the student's changes, e.g. a student trained with KL at
+            temperature 20 (``mmrazor.KLDivergence``, ``tau=20``) and a
+            generator that maximises L1 or ``mmdfkd.JSDivergence``.
+            Defaults to None.
         bn_loss (dict, optional): BN-statistics loss on the teacher (e.g.
             ``mmdfkd.BNStatisticsLoss``); None disables it. Its
             ``loss_weight`` is the constraint's weight.
@@ -123,6 +131,7 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
                  distill_loss: dict = dict(
                      type='mmdfkd.LogitDiscrepancyLoss', mode='l1'),
                  adv_weight: float = 1.0,
+                 adv_loss: Optional[dict] = None,
                  bn_loss: Optional[dict] = dict(
                      type='mmdfkd.BNStatisticsLoss', loss_weight=1.0),
                  prior_losses: Optional[Dict[str, dict]] = None,
@@ -164,6 +173,7 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
             raise TypeError(f'The generator {type(self.generator).__name__} '
                             'has no latent_dim attribute.')
         self.distill_loss = MODELS.build(distill_loss)
+        self.adv_loss = None if adv_loss is None else MODELS.build(adv_loss)
         self.bn_loss = MODELS.build(bn_loss) if bn_loss else None
         if self.bn_loss is not None:
             self.bn_loss.attach(self.teacher)
@@ -356,9 +366,10 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
             # and its parameters get no gradient from the generator loss.
             with no_param_grads(self.student):
                 s_logits = unwrap_model(self.student)(images, mode='tensor')
+            adv_loss = self.distill_loss if self.adv_loss is None \
+                else self.adv_loss
             losses = dict(
-                loss_adv=-self.adv_weight *
-                self.distill_loss(s_logits, t_logits))
+                loss_adv=-self.adv_weight * adv_loss(s_logits, t_logits))
             if self.bn_loss is not None:
                 losses['loss_bn'] = self.bn_loss()
             for name, loss in self.prior_losses.items():

@@ -340,6 +340,42 @@ def test_mmrazor_losses_as_distill_loss(loss_cfg, direct):
     assert log['student.loss_fresh'].item() > 0
 
 
+
+def test_adv_loss_drives_the_generator_and_distill_loss_the_student():
+    """With model.adv_loss set, the generator maximises it and the student
+    still minimises model.distill_loss (KL at T=20 for the student, L1 for
+    the generator, as the pool-based peers split them)."""
+    kl20 = dict(type='mmrazor.KLDivergence', tau=20, reduction='batchmean')
+    algorithm = _build(distill_loss=kl20, adv_loss=dict(type='mmrazor.L1Loss'),
+                       bn_loss=None)
+    student_logits, teacher_logits = [], []
+    hooks = [
+        algorithm.student.register_forward_hook(
+            lambda m, a, out: student_logits.append(out.detach())),
+        algorithm.teacher.register_forward_hook(
+            lambda m, a, out: teacher_logits.append(out.detach())),
+    ]
+    log = algorithm.train_step(_batch(), _optim(algorithm))
+    for h in hooks:
+        h.remove()
+    s, t = student_logits[0], teacher_logits[0]
+    l1 = (s - t).abs().mean()
+    kl = 400 * torch.nn.functional.kl_div(
+        torch.log_softmax(s / 20, 1), torch.softmax(t / 20, 1),
+        reduction='batchmean')
+    assert not torch.isclose(l1, kl, rtol=1e-2)  # the two can be told apart
+    assert log['generator.loss_adv'].item() == pytest.approx(
+        -l1.item(), rel=1e-4)
+    s, t = student_logits[-1], teacher_logits[-1]
+    kl = 400 * torch.nn.functional.kl_div(
+        torch.log_softmax(s / 20, 1), torch.softmax(t / 20, 1),
+        reduction='batchmean')
+    assert log['student.loss_fresh'].item() == pytest.approx(
+        kl.item(), rel=1e-4)
+    # unset, the generator maximises the student's loss
+    assert _build(bn_loss=None).adv_loss is None
+
+
 # ---- non-finite steps ----------------------------------------------------
 def test_non_finite_student_loss_skips_the_update():
     algorithm = _build(bn_loss=None)
