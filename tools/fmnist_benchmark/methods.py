@@ -141,8 +141,9 @@ MEMORY_CANDIDATES = {
 }
 METHODS.update(MEMORY_CANDIDATES)
 # after the study, outside its rule: KL at T=20 for the student only, the
-# generator maximising L1 as the shipped default does (the peers' split of
-# the two losses); KL T=20 collapsed on seeds 1 and 2 when it was both
+# generator maximising L1 as the shipped default does (KL T=20 collapsed on
+# seeds 1 and 2 when it was both; the peers give the generator a divergence
+# of the softmaxes instead)
 ADV_L1_KL20 = 'ours, pool 60k + augment, KL T=20, L1 adversarial'
 METHODS[ADV_L1_KL20] = method(OURS, 5, memory_options(
     capacity=60000, augments=AUGMENTS, loss=KL20, adv_loss=L1), seeds=3)

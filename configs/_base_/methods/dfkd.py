@@ -16,7 +16,7 @@ model = dict(
     distill_loss=dict(type='mmdfkd.LogitDiscrepancyLoss', mode='l1'),
     adv_weight=1.0,
     # adv_loss=dict(...): what the generator maximises, if not distill_loss
-    # (e.g. the student on KL at a temperature, the generator on L1).
+    # (docs/en/user_guides/replay_memory.md).
     # DeepInversion's norm; public CIFAR setups weight it 1 to 10.
     bn_loss=dict(type='mmdfkd.BNStatisticsLoss', loss_weight=1.0, norm='l2'),
     # The memory as the student's data set: every generated sample kept, up

@@ -74,10 +74,12 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
         adv_loss (dict, optional): The discrepancy the generator maximises,
             called ``D(preds_S, preds_T)`` as ``distill_loss``; None uses
             ``distill_loss`` for both. Set it to keep the generator's term
-            when the student's changes, e.g. a student trained with KL at
-            temperature 20 (``mmrazor.KLDivergence``, ``tau=20``) and a
-            generator that maximises L1 or ``mmdfkd.JSDivergence``.
-            Defaults to None.
+            bounded when the student's is scaled, e.g. a student trained
+            with KL at temperature 20 and a generator that maximises
+            ``mmdfkd.JSDivergence`` at temperature 3 (the peers' split). It
+            should measure what the student learns to match: L1 against a
+            KL student grows without bound (the logits' shift). Defaults
+            to None.
         bn_loss (dict, optional): BN-statistics loss on the teacher (e.g.
             ``mmdfkd.BNStatisticsLoss``); None disables it. Its
             ``loss_weight`` is the constraint's weight.

@@ -343,8 +343,8 @@ def test_mmrazor_losses_as_distill_loss(loss_cfg, direct):
 
 def test_adv_loss_drives_the_generator_and_distill_loss_the_student():
     """With model.adv_loss set, the generator maximises it and the student
-    still minimises model.distill_loss (KL at T=20 for the student, L1 for
-    the generator, as the pool-based peers split them)."""
+    still minimises model.distill_loss (here KL at T=20 for the student,
+    L1 for the generator: two losses whose values differ)."""
     kl20 = dict(type='mmrazor.KLDivergence', tau=20, reduction='batchmean')
     algorithm = _build(distill_loss=kl20, adv_loss=dict(type='mmrazor.L1Loss'),
                        bn_loss=None)
