@@ -308,46 +308,9 @@ def test_resume_without_the_saved_memory_warns(monkeypatch):
 
 
 # ---- contracts: MMRazor's losses plug in ------------------------------
-@pytest.mark.parametrize('loss_cfg,direct', [
-    (dict(type='mmrazor.L1Loss'),
-     lambda s, t: (s - t).abs().mean()),
-    (dict(type='mmrazor.KLDivergence', tau=2, reduction='batchmean'),
-     lambda s, t: 4 * torch.nn.functional.kl_div(
-         torch.log_softmax(s / 2, 1), torch.softmax(t / 2, 1),
-         reduction='batchmean')),
-])
-def test_mmrazor_losses_as_distill_loss(loss_cfg, direct):
-    algorithm = _build(distill_loss=loss_cfg, bn_loss=None)
-    optim = _optim(algorithm)
-    student_logits, teacher_logits = [], []
-    hooks = [
-        algorithm.student.register_forward_hook(
-            lambda m, a, out: student_logits.append(out.detach())),
-        algorithm.teacher.register_forward_hook(
-            lambda m, a, out: teacher_logits.append(out.detach())),
-    ]
-    log = algorithm.train_step(_batch(), optim)
-    for h in hooks:
-        h.remove()
-    # generator step: -D(S(x), T(x)); the student is called inside it too
-    adv = direct(student_logits[0], teacher_logits[0])
-    assert log['generator.loss_adv'].item() == pytest.approx(
-        -adv.item(), rel=1e-4)
-    # the last student step: D(S(x), T(x)) >= 0
-    fresh = direct(student_logits[-1], teacher_logits[-1])
-    assert log['student.loss_fresh'].item() == pytest.approx(
-        fresh.item(), rel=1e-4)
-    assert log['student.loss_fresh'].item() > 0
-
-
-
-def test_adv_loss_drives_the_generator_and_distill_loss_the_student():
-    """With model.adv_loss set, the generator maximises it and the student
-    still minimises model.distill_loss (here KL at T=20 for the student,
-    L1 for the generator: two losses whose values differ)."""
-    kl20 = dict(type='mmrazor.KLDivergence', tau=20, reduction='batchmean')
-    algorithm = _build(distill_loss=kl20, adv_loss=dict(type='mmrazor.L1Loss'),
-                       bn_loss=None)
+def _step_with_logits(algorithm):
+    """One train_step; its log and the (student, teacher) logits of its
+    generator step and of its last student step."""
     student_logits, teacher_logits = [], []
     hooks = [
         algorithm.student.register_forward_hook(
@@ -358,7 +321,40 @@ def test_adv_loss_drives_the_generator_and_distill_loss_the_student():
     log = algorithm.train_step(_batch(), _optim(algorithm))
     for h in hooks:
         h.remove()
-    s, t = student_logits[0], teacher_logits[0]
+    return log, (student_logits[0], teacher_logits[0]), (
+        student_logits[-1], teacher_logits[-1])
+
+
+@pytest.mark.parametrize('loss_cfg,direct', [
+    (dict(type='mmrazor.L1Loss'),
+     lambda s, t: (s - t).abs().mean()),
+    (dict(type='mmrazor.KLDivergence', tau=2, reduction='batchmean'),
+     lambda s, t: 4 * torch.nn.functional.kl_div(
+         torch.log_softmax(s / 2, 1), torch.softmax(t / 2, 1),
+         reduction='batchmean')),
+])
+def test_mmrazor_losses_as_distill_loss(loss_cfg, direct):
+    algorithm = _build(distill_loss=loss_cfg, bn_loss=None)
+    log, generator_step, student_step = _step_with_logits(algorithm)
+    # generator step: -D(S(x), T(x)); the student is called inside it too
+    adv = direct(*generator_step)
+    assert log['generator.loss_adv'].item() == pytest.approx(
+        -adv.item(), rel=1e-4)
+    # the last student step: D(S(x), T(x)) >= 0
+    fresh = direct(*student_step)
+    assert log['student.loss_fresh'].item() == pytest.approx(
+        fresh.item(), rel=1e-4)
+    assert log['student.loss_fresh'].item() > 0
+
+
+def test_adv_loss_drives_the_generator_and_distill_loss_the_student():
+    """With model.adv_loss set, the generator maximises it and the student
+    still minimises model.distill_loss (here KL at T=20 for the student,
+    L1 for the generator: two losses whose values differ)."""
+    kl20 = dict(type='mmrazor.KLDivergence', tau=20, reduction='batchmean')
+    algorithm = _build(distill_loss=kl20, adv_loss=dict(type='mmrazor.L1Loss'),
+                       bn_loss=None)
+    log, (s, t), student_step = _step_with_logits(algorithm)
     l1 = (s - t).abs().mean()
     kl = 400 * torch.nn.functional.kl_div(
         torch.log_softmax(s / 20, 1), torch.softmax(t / 20, 1),
@@ -366,7 +362,7 @@ def test_adv_loss_drives_the_generator_and_distill_loss_the_student():
     assert not torch.isclose(l1, kl, rtol=1e-2)  # the two can be told apart
     assert log['generator.loss_adv'].item() == pytest.approx(
         -l1.item(), rel=1e-4)
-    s, t = student_logits[-1], teacher_logits[-1]
+    s, t = student_step
     kl = 400 * torch.nn.functional.kl_div(
         torch.log_softmax(s / 20, 1), torch.softmax(t / 20, 1),
         reduction='batchmean')
