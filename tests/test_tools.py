@@ -277,6 +277,45 @@ def test_mmrazor_dfad_runs_single_process(flags, tmp_path, fmnist_root):
         assert 'FastPathHook: ' in log and ', channels_last, eager' in log
 
 
+def test_memory_fidelity_reads_a_memory_the_hook_gave_mmrazor_dfad(
+        tmp_path, fmnist_root):
+    """A run whose memory mmdfkd.ReplayMemoryHook gave MMRazor's DFAD: the
+    tool builds the hook's memory into the model before the checkpoint
+    loads, and finds the teacher in MMRazor's ``teachers``."""
+    teacher = MODELS.build(tiny_classifier(1, 10, width=8))
+    ckpt = save_state_dict(teacher, str(tmp_path / 'teacher.pth'))
+    work = str(tmp_path / 'dfad')
+    config = 'tiny_mmrazor_dfad_replay_fmnist.py'
+    _tool(['tools/train.py', f'tests/data/{config}', '--work-dir', work,
+           '--cfg-options', *_data(fmnist_root),
+           f'model.teachers.teacher.ckpt_path={ckpt}'])
+    out = str(tmp_path / 'fidelity.json')
+    _tool(['tools/analysis_tools/memory_fidelity.py', osp.join(work, config),
+           osp.join(work, 'iter_4.pth'), '--out', out])
+    with open(out) as f:
+        report = json.load(f)
+    assert report['samples'] == 4 * 8  # what the hook pushed
+    # the hook's cached logits are the teacher's answers to its samples
+    assert report['encodings']['as stored (float16)']['agreement'] >= 95
+    assert len(report['class_shares']) == 10
+    assert sum(report['class_shares']) == pytest.approx(100, abs=0.1)
+    assert 0 <= report['student_agreement'] <= 100
+    assert report['memory_bn_gap'] > 0 and 'holdout_bn_gap' not in report
+
+
+def test_memory_fidelity_counts_the_teachers_classes_and_the_student():
+    from analysis_tools.memory_fidelity import held
+    teacher = 5 * torch.eye(3)[[0, 0, 1, 2]]  # classes 0, 0, 1, 2
+    student = torch.eye(3)[[0, 1, 1, 0]]  # right on the first two of 4
+    report = held(teacher, student)
+    assert report['class_shares'] == [50, 25, 25]
+    assert (report['largest_class_share'],
+            report['smallest_class_share']) == (50, 25)
+    assert report['student_agreement'] == 50
+    assert report['teacher_confidence'] == pytest.approx(
+        100 * torch.tensor([5., 0, 0]).softmax(0)[0].item())
+
+
 @pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
 def test_both_local_rank_spellings_are_accepted(flag, monkeypatch):
     from mmdfkd.apis import parse_train_args
