@@ -61,26 +61,33 @@ def test_each_candidate_is_written_out_key_by_key(name, shipped):
     assert set(MEMORY_CANDIDATES) | {PREVIOUS_DEFAULT} == set(EXPECTED)
 
 
-def test_kl20_with_an_l1_generator_changes_only_the_adversarial_loss():
-    """The follow-up of KL T=20 (outside the rule): the same options, and
-    the generator maximises L1; built, the algorithm uses each loss where
-    its name says."""
-    from fmnist_benchmark.methods import ADV_L1_KL20
+@pytest.mark.parametrize('name,adv_type,adv_cfg', [
+    ('ours, pool 60k + augment, KL T=20, L1 adversarial',
+     'LogitDiscrepancyLoss', L1),
+    ('ours, pool 60k + augment, KL T=20, JS adversarial', 'JSDivergence',
+     dict(type='mmdfkd.JSDivergence', temperature=3.0)),
+])
+def test_kl20_with_another_generator_loss_changes_only_it(
+        name, adv_type, adv_cfg):
+    """The follow-ups of KL T=20 (outside the rule): the same options, and
+    the generator maximises L1 or Jensen-Shannon at T=3; built, the
+    algorithm uses each loss where its name says."""
     from mmdfkd.registry import MODELS
     from mmdfkd.testing import tiny_algorithm
     cfg = Config.fromfile(OURS)
     assert 'adv_loss' not in cfg.model  # so the option is all of it
     kl20 = dict(METHODS['ours, pool 60k + augment, KL T=20']['options'])
-    cfg.merge_from_dict(METHODS[ADV_L1_KL20]['options'])
-    assert cfg.model.adv_loss.to_dict() == L1
-    assert {k: v for k, v in METHODS[ADV_L1_KL20]['options'].items()
+    cfg.merge_from_dict(METHODS[name]['options'])
+    assert cfg.model.adv_loss.to_dict() == adv_cfg
+    assert {k: v for k, v in METHODS[name]['options'].items()
             if k != 'model.adv_loss'} == kl20
     algorithm = MODELS.build(tiny_algorithm(
         distill_loss=cfg.model.distill_loss.to_dict(),
         adv_loss=cfg.model.adv_loss.to_dict()))
-    assert (algorithm.distill_loss.mode, algorithm.adv_loss.mode) == \
-        ('kl', 'l1')
-    assert ADV_L1_KL20 not in MEMORY_CANDIDATES  # the rule's set is closed
+    assert algorithm.distill_loss.mode == 'kl'
+    assert type(algorithm.adv_loss).__name__ == adv_type
+    assert algorithm.adv_loss.temperature == adv_cfg.get('temperature', 1.0)
+    assert name not in MEMORY_CANDIDATES  # the rule's set is closed
 
 
 def _run(final, mean, seed=0, **extra):

@@ -147,6 +147,12 @@ METHODS.update(MEMORY_CANDIDATES)
 ADV_L1_KL20 = 'ours, pool 60k + augment, KL T=20, L1 adversarial'
 METHODS[ADV_L1_KL20] = method(OURS, 5, memory_options(
     capacity=60000, augments=AUGMENTS, loss=KL20, adv_loss=L1), seeds=3)
+# the peers' pairing: the generator maximises a divergence of the tempered
+# softmaxes (CMI's Jensen-Shannon at T=3), what a KL student matches
+ADV_JS_KL20 = 'ours, pool 60k + augment, KL T=20, JS adversarial'
+METHODS[ADV_JS_KL20] = method(OURS, 5, memory_options(
+    capacity=60000, augments=AUGMENTS, loss=KL20,
+    adv_loss=dict(type='mmdfkd.JSDivergence', temperature=3.0)), seeds=3)
 METHODS[PREVIOUS_DEFAULT] = method(OURS, 5, memory_options())
 # the memory policies the replay study chooses from, on the validation
 # split, by the rule in benchmarks/fmnist/README.md
