@@ -199,9 +199,11 @@ class FastMetaDistillation(SingleTeacherAlgorithm):
         if adversarial and self.adv_weight:
             s_logits = unwrap_model(self.student)(images, mode='tensor')
             agree = (s_logits.argmax(1) == t_logits.argmax(1)).float()
+            # float32 under bfloat16 autocast (LogitDiscrepancyLoss says
+            # why)
             kl = F.kl_div(
-                F.log_softmax(s_logits, 1),
-                F.log_softmax(t_logits, 1),
+                F.log_softmax(s_logits.float(), 1),
+                F.log_softmax(t_logits.float(), 1),
                 reduction='none',
                 log_target=True).sum(1)
             losses['loss_adv'] = -self.adv_weight * (kl * agree).mean()

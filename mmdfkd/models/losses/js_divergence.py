@@ -34,9 +34,12 @@ class JSDivergence(nn.Module):
 
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
+        # in float32 under bfloat16 autocast too (see
+        # LogitDiscrepancyLoss: bfloat16 log-probabilities are coarser than
+        # the divergence of close softmaxes)
         t = self.temperature
-        log_p = F.log_softmax(preds_T / t, dim=1)
-        log_q = F.log_softmax(preds_S / t, dim=1)
+        log_p = F.log_softmax(preds_T.float() / t, dim=1)
+        log_q = F.log_softmax(preds_S.float() / t, dim=1)
         log_m = torch.logsumexp(torch.stack([log_p, log_q]), dim=0) - \
             math.log(2.0)
         loss = 0.5 * (

@@ -58,10 +58,15 @@ class LogitDiscrepancyLoss(nn.Module):
         if self.mode == 'l1':
             loss = F.l1_loss(preds_S, preds_T)
         else:
+            # in float32 under bfloat16 autocast too: CPU autocast leaves
+            # log_softmax in bfloat16, whose 8-bit mantissa rounds the
+            # log-probabilities (about -2.3 for 10 classes) by up to 0.008,
+            # as much as a near-converged student's divergence at T=20
+            # (the loss went negative, the gradient pointed elsewhere)
             t = self.temperature
             loss = F.kl_div(
-                F.log_softmax(preds_S / t, dim=1),
-                F.log_softmax(preds_T / t, dim=1),
+                F.log_softmax(preds_S.float() / t, dim=1),
+                F.log_softmax(preds_T.float() / t, dim=1),
                 reduction='batchmean',
                 log_target=True) * t * t
         return self.loss_weight * loss

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmdfkd.models import LogitDiscrepancyLoss
+from mmdfkd.models import JSDivergence, LogitDiscrepancyLoss
 
 
 def _logits():
@@ -58,3 +58,32 @@ def test_equals_mmrazors_loss_in_value_and_in_both_gradients(ours, theirs):
     assert torch.allclose(v1, v2, rtol=1e-5)
     assert torch.allclose(gs1, gs2, atol=1e-6)
     assert torch.allclose(gt1, gt2, atol=1e-6) and gt1.abs().sum() > 0
+
+
+@pytest.mark.parametrize('loss', [
+    LogitDiscrepancyLoss('kl', temperature=20.0),
+    LogitDiscrepancyLoss('kl', temperature=1.0),
+    JSDivergence(temperature=3.0),
+], ids=['kl-T20', 'kl-T1', 'js-T3'])
+def test_divergences_are_float32_under_bfloat16_autocast(loss):
+    """Under CPU bfloat16 autocast the logits come out of the last linear
+    layer in bfloat16; the divergence of a near-converged student at T=20
+    is smaller than bfloat16's rounding of the log-probabilities, so it is
+    computed in float32 from those very logits (in bfloat16 it went
+    negative and its gradient pointed elsewhere)."""
+    torch.manual_seed(0)
+    teacher = torch.randn(64, 10) * 4
+    student = teacher + torch.randn(64, 10) * 0.1  # close, as late in a run
+    teacher, student = teacher.bfloat16(), student.bfloat16()
+    exact_s = student.float().requires_grad_()
+    exact = loss(exact_s, teacher.float())
+    exact.backward()
+    s = student.clone().requires_grad_()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = loss(s, teacher)
+    value.backward()
+    assert value.dtype == torch.float32 and value.item() > 0
+    assert value.item() == pytest.approx(exact.item(), rel=1e-4)
+    # the gradient reaches the bfloat16 logits rounded once, nothing more
+    torch.testing.assert_close(s.grad.float(), exact_s.grad,
+                               rtol=0.02, atol=exact_s.grad.abs().max() / 50)
