@@ -228,6 +228,36 @@ def test_the_pool_keeps_the_inner_batch_with_the_lowest_loss():
     assert torch.allclose(model.memory.contents()[0], first, atol=1e-6)
 
 
+def test_adversarial_kl_is_float32_under_bfloat16_autocast():
+    """The masked KL of the synthesis loss, on the bfloat16 logits of a
+    student close to its teacher, equals that KL computed in float32 from
+    those logits (bfloat16 log-probabilities are coarser than it)."""
+    torch.manual_seed(0)
+    net = tiny_classifier(1, 10, width=4)
+    model = MODELS.build(_config(
+        architecture=net,
+        teachers=dict(teacher=dict(build_cfg=net, ckpt_path=None)),
+        adv_weight=1.0))
+    with torch.no_grad():
+        for s, t in zip(model.student.parameters(),
+                        model.teacher.parameters()):
+            s.copy_(t + 0.01 * torch.randn_like(t))
+    model.eval()  # the same statistics for every forward
+    images, targets = torch.randn(64, 1, 8, 8), torch.randint(10, (64, ))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        s_logits = model.student(images, mode='tensor')
+        t_logits = model.teacher(images, mode='tensor')
+        loss = model.synthesis_loss(images, targets, adversarial=True)
+    assert s_logits.dtype == torch.bfloat16
+    agree = (s_logits.argmax(1) == t_logits.argmax(1)).float()
+    assert agree.mean() > 0.5
+    kl = F.kl_div(F.log_softmax(s_logits.float(), 1),
+                  F.log_softmax(t_logits.float(), 1), reduction='none',
+                  log_target=True).sum(1)
+    assert loss['loss_adv'].item() == pytest.approx(
+        -(kl * agree).mean().item(), rel=1e-4)
+
+
 def test_reptile_moves_the_meta_generator_towards_the_fast_weights():
     model, optim = _build(meta_update='reptile', adv_weight=0.0)
     before = [p.detach().clone() for p in model.generator.parameters()]
