@@ -85,15 +85,22 @@ def test_ours_trains_under_bfloat16_autocast(monkeypatch, cpu_device):
     optim = OptimWrapperDict(
         architecture=_wrapper(algorithm.student.parameters()),
         generator=_wrapper(algorithm.generator.parameters()))
-    seen = []
+    seen, to_loss = [], []
     hook = algorithm.teacher.register_forward_hook(
         lambda m, args, out: seen.append(out.dtype))
+    # the distillation loss (also the generator's here) gets float32
+    # logits: CPU autocast would leave a (log_)softmax in it in bfloat16
+    loss_hook = algorithm.distill_loss.register_forward_pre_hook(
+        lambda m, args: to_loss.extend(a.dtype for a in args))
     before = [p.detach().clone() for p in algorithm.student.parameters()]
     for _ in range(3):
         log = algorithm.train_step(dict(inputs=[torch.zeros(1)] * 6), optim)
     hook.remove()
+    loss_hook.remove()
     # the teacher runs in bfloat16 in the generator *and* the student steps
     assert seen and all(d == torch.bfloat16 for d in seen)
+    # generator, fresh and replay terms: 2 logits each, 3 iterations
+    assert len(to_loss) >= 3 * 6 and set(to_loss) == {torch.float32}
     assert log['nonfinite_skips'] == 0
     assert torch.isfinite(log['student.loss_replay'])
     assert torch.isfinite(log['generator.loss_bn'])

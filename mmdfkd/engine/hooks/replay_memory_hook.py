@@ -221,7 +221,10 @@ class ReplayMemoryHook(Hook):
                 with torch.no_grad():
                     logits = self._teacher(images, mode='tensor')
             preds = student(images, mode='tensor')
-            loss = self.replay_weight * self.distill_loss(preds, logits)
+            # float32 logits under bfloat16 autocast too (CPU autocast
+            # leaves softmax in bfloat16, too coarse for a divergence)
+            loss = self.replay_weight * self.distill_loss(
+                preds.float(), logits.float())
         optim.update_params(loss)
         self.replay_updates += 1
         return loss.detach()

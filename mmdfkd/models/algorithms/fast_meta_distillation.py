@@ -284,7 +284,9 @@ class FastMetaDistillation(SingleTeacherAlgorithm):
                 with torch.no_grad():
                     logits = self.teacher(images, mode='tensor')
             preds = self.student(images, mode='tensor')
-            losses = dict(loss_kd=self.distill_loss(preds, logits))
+            # float32 logits under bfloat16 autocast too
+            losses = dict(loss_kd=self.distill_loss(preds.float(),
+                                                    logits.float()))
         loss, log_vars = self.parse_losses(losses)
         optim.update_params(loss)
         return log_vars

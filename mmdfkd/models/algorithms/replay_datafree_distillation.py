@@ -370,8 +370,12 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
                 s_logits = unwrap_model(self.student)(images, mode='tensor')
             adv_loss = self.distill_loss if self.adv_loss is None \
                 else self.adv_loss
-            losses = dict(
-                loss_adv=-self.adv_weight * adv_loss(s_logits, t_logits))
+            # every loss sees float32 logits, also under bfloat16 autocast,
+            # where CPU autocast leaves (log_)softmax in bfloat16 and
+            # rounds a divergence of close softmaxes away (MMRazor's
+            # KLDivergence included)
+            losses = dict(loss_adv=-self.adv_weight * adv_loss(
+                s_logits.float(), t_logits.float()))
             if self.bn_loss is not None:
                 losses['loss_bn'] = self.bn_loss()
             for name, loss in self.prior_losses.items():
@@ -435,10 +439,11 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
             losses = {}
             if num_fresh:
                 losses['loss_fresh'] = self.distill_loss(
-                    s_logits[:num_fresh], t_logits)
-            if num_replay:
+                    s_logits[:num_fresh].float(), t_logits.float())
+            if num_replay:  # float32 logits, as in the generator step
                 losses['loss_replay'] = self.replay_weight * \
-                    self.distill_loss(s_logits[num_fresh:], mem_logits)
+                    self.distill_loss(s_logits[num_fresh:].float(),
+                                      mem_logits.float())
         loss, log_vars = self.parse_losses(losses)
         if not torch.isfinite(loss):
             # the forward updated BatchNorm's running statistics with the

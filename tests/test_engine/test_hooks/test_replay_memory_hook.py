@@ -210,3 +210,40 @@ def test_an_augmenting_memory_has_the_teacher_label_its_replay(tmp_path):
     stored = {tuple(x.flatten().tolist()) for x in images}
     assert all(tuple(x.flip(-1).flatten().tolist()) in stored
                for x in seen[0])
+
+
+def test_replay_loss_gets_float32_logits_under_bfloat16_autocast(
+        tmp_path, monkeypatch):
+    """MMRazor's distiller under mmdfkd.AmpOptimWrapper on a bfloat16 CPU:
+    the student's replay logits come out in bfloat16, and the hook hands
+    the loss float32 (a softmax in it would stay bfloat16 otherwise)."""
+    from mmdfkd.engine.optimizers import amp_optim_wrapper
+    from mmdfkd.registry import OPTIM_WRAPPERS
+    monkeypatch.setattr(amp_optim_wrapper, 'get_device', lambda: 'cpu')
+    monkeypatch.setattr(amp_optim_wrapper, 'cpu_has_native_bf16',
+                        lambda: True)
+    model, optim = _setup(tmp_path)
+    optim = OptimWrapperDict(
+        architecture=OPTIM_WRAPPERS.build(dict(
+            type='mmdfkd.AmpOptimWrapper',
+            optimizer=torch.optim.SGD(model.student.parameters(), lr=0.1))),
+        generator=optim['generator'])
+    hook = ReplayMemoryHook(memory=MEMORY)
+    hook.attach(model)
+    _iterations(model, optim, hook, 1, replay=False)
+    outputs, to_loss = [], []
+    handles = [
+        model.student.register_forward_hook(
+            lambda m, args, out: outputs.append(out.dtype)),
+        hook.distill_loss.register_forward_pre_hook(
+            lambda m, args: to_loss.extend(a.dtype for a in args))]
+    hook.before_train_iter(None, 0)
+    hook._recording = False
+    images, logits = hook.memory.contents()
+    hook._last = (images[:4], logits[:4])
+    log = hook.step(model, optim)
+    for handle in handles:
+        handle.remove()
+    assert outputs == [torch.bfloat16]
+    assert to_loss == [torch.float32, torch.float32]
+    assert torch.isfinite(log['replay.loss'])
