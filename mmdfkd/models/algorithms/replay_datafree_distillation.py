@@ -79,7 +79,8 @@ class ReplayDataFreeDistillation(SingleTeacherAlgorithm):
             ``mmdfkd.JSDivergence`` at temperature 3 (the peers' split). It
             should measure what the student learns to match: L1 against a
             KL student, which leaves the logits' shift free, grew from
-            -1.2 to -334 in one benchmark run. Defaults to None.
+            -1.2 to -334 in one benchmark run (made while bfloat16 still
+            rounded the KL). Defaults to None.
         bn_loss (dict, optional): BN-statistics loss on the teacher (e.g.
             ``mmdfkd.BNStatisticsLoss``); None disables it. Its
             ``loss_weight`` is the constraint's weight.
