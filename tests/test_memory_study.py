@@ -61,6 +61,29 @@ def test_each_candidate_is_written_out_key_by_key(name, shipped):
     assert set(MEMORY_CANDIDATES) | {PREVIOUS_DEFAULT} == set(EXPECTED)
 
 
+@pytest.mark.parametrize('shipped', [{}, ELSEWHERE],
+                         ids=['config as shipped', 'another default'])
+@pytest.mark.parametrize('name,candidate', [
+    ('ours w/o memory, KL T=20', 'ours, pool 60k + augment, KL T=20'),
+    ('ours w/o memory, L1', 'ours, pool 60k + augment'),
+])
+def test_without_memory_is_the_candidate_with_memory_none(
+        name, candidate, shipped):
+    """The memory-vs-none runs: the candidate's config with memory=None,
+    every other key equal, whatever the configs ship."""
+    configs = []
+    for method in (name, candidate):
+        cfg = Config.fromfile(OURS)
+        cfg.merge_from_dict(shipped)
+        cfg.merge_from_dict(METHODS[method]['options'])
+        configs.append(cfg.to_dict())
+    without, with_memory = configs
+    assert without['model'].pop('memory') is None
+    assert with_memory['model'].pop('memory')['capacity'] == 60000
+    assert without == with_memory
+    assert METHODS[name]['steps'] == METHODS[candidate]['steps']
+
+
 @pytest.mark.parametrize('name,adv_type,adv_cfg', [
     ('ours, pool 60k + augment, KL T=20, L1 adversarial',
      'LogitDiscrepancyLoss', L1),

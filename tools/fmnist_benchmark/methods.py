@@ -154,6 +154,15 @@ METHODS[ADV_JS_KL20] = method(OURS, 5, memory_options(
     capacity=60000, augments=AUGMENTS, loss=KL20,
     adv_loss=dict(type='mmdfkd.JSDivergence', temperature=3.0)), seeds=3)
 METHODS[PREVIOUS_DEFAULT] = method(OURS, 5, memory_options())
+# the memory-vs-none comparison (issue 30's test split): the KL T=20
+# candidate with memory=None, everything else equal; and the same for
+# the L1 default before it ('ours w/o memory' while ours shipped L1)
+NO_MEMORY_KL20 = 'ours w/o memory, KL T=20'
+NO_MEMORY_L1 = 'ours w/o memory, L1'
+for _name, _loss in ((NO_MEMORY_KL20, KL20), (NO_MEMORY_L1, L1)):
+    METHODS[_name] = method(OURS, 5, {
+        'model.memory': None, 'model.replay_share': None,
+        'model.distill_loss': dict(_loss, _delete_=True)})
 # the memory policies the replay study chooses from, on the validation
 # split, by the rule in benchmarks/fmnist/README.md
 POLICY_CANDIDATES = ('ours, reservoir memory', 'ours, FIFO memory',
