@@ -1,9 +1,11 @@
 # Copyright (c) mmdfkd contributors. All rights reserved.
 """The memory study's choice is what the configs ship: the candidate that
 the rule in benchmarks/fmnist/README.md picked on the validation split
-(benchmarks/fmnist/memory_val/results_val.json), applied again here to the
-committed run files, is the memory and distillation loss of every config
-of ours, at the size of its data set's training set."""
+with every divergence in float32 (benchmarks/fmnist/memory_val_f32/
+results_val.json; memory_val's KL runs were rounded by bfloat16), applied
+again here to the committed run files, is the memory and distillation
+loss of every config of ours, at the size of its data set's training
+set."""
 import glob
 import json
 import os.path as osp
@@ -26,7 +28,7 @@ from fmnist_benchmark.report import (
 from fmnist_benchmark.runner import method_slug
 from mmdfkd.testing import REPO
 
-STUDY = osp.join(REPO, 'benchmarks/fmnist/memory_val')
+STUDY = osp.join(REPO, 'benchmarks/fmnist/memory_val_f32')
 # every sample of a run kept, up to the size of a training set:
 # Fashion-MNIST's 60,000 images, CIFAR's 50,000 (SVHN's configs too)
 CAPACITY = {'fmnist': 60000, 'cifar10': 50000, 'cifar100': 50000,

@@ -112,6 +112,20 @@ def test_configs_readme_carries_the_benchmark_figures():
     assert f'| {teacher:.2f} |' in row
 
 
+def test_configs_readme_gives_the_chosen_candidates_validation_figure():
+    """The validation figure beside the config's: the memory study's
+    choice, mean ± std of its committed validation runs."""
+    from fmnist_benchmark.report import memory_chosen, summarise
+    results = osp.join(BENCH, 'memory_val_f32', 'results_val.json')
+    chosen = memory_chosen(results)
+    with open(results) as f:
+        runs = json.load(f)['runs']
+    summary = summarise({chosen: runs[chosen]})
+    assert summary[chosen]['seeds'] == 3
+    figure = f'{_figure(summary, chosen)} on the validation split'
+    assert figure in ' '.join(_read('configs/dfkd/README.md').split())
+
+
 def test_fast_dfkd_figures_are_the_comparisons():
     """configs/fast_dfkd/README.md and the benchmark README's Fast-DFKD
     table carry fast_dfkd_test's figures."""
