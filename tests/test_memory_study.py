@@ -332,3 +332,14 @@ def test_bare_reference_step_times_the_candidates_memory_and_loss(
     stored = bare.samples[idx].float()
     assert torch.equal(inputs[:4], x[:4])
     assert torch.equal(inputs[4:], stored) != relabelled
+
+
+def test_the_rule_does_not_choose_on_test_split_runs():
+    """A test-split report that holds a candidate (the default before a
+    switch, beside the new one) makes no screening or choice line."""
+    runs = _screened([90.0, 88.0, 91.0, 89.0, 87.0, 89.5])
+    assert _choice(runs)
+    for rs in runs.values():
+        for r in rs:
+            r['settings'] = dict(split='test')
+    assert _choice(runs) == []

@@ -69,6 +69,7 @@ def test_readme_results_table_is_the_memory_studys():
     rows = {
         'ours: a pool of every generated sample': (MEMORY_TEST, 'ours'),
         'ours without memory': (MEMORY_TEST, 'ours w/o memory'),
+        'ours with L1 for KL': (MEMORY_TEST, 'ours, pool 60k + augment'),
         'ours, FIFO 1,280 (the memory before': (MEMORY_TEST,
                                                 PREVIOUS_DEFAULT),
         'MMRazor DAFL |': (MEMORY_TEST, 'MMRazor DAFL'),

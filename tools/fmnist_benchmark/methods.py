@@ -195,6 +195,9 @@ COST_VARIANTS = {
 # (claim, method A, method B): "A ends above B"
 COMPARISONS = (
     ('memory vs no memory', 'ours', 'ours w/o memory'),
+    ('memory vs no memory, L1', 'ours, pool 60k + augment',
+     'ours w/o memory, L1'),
+    ('KL T=20 (ours) vs L1', 'ours', 'ours, pool 60k + augment'),
     ('BN loss vs none', 'ours', 'ours w/o BN loss'),
     ('reservoir vs FIFO memory', 'ours, reservoir memory',
      'ours, FIFO memory'),

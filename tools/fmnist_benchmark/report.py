@@ -372,6 +372,9 @@ def memory_choice(runs, table, costs=None):
     decided until each of the four has its seeds."""
     if not any(m in table for m in MEMORY_CANDIDATES):
         return []
+    if any((r.get('settings') or {}).get('split') == 'test'
+           for m in MEMORY_CANDIDATES for r in runs.get(m, ())):
+        return []  # the rule chooses on the validation split only
     seed0 = {m: r['final'] for m in MEMORY_CANDIDATES
              for r in runs.get(m, ()) if r.get('seed') == 0}
     missing = [m for m in MEMORY_CANDIDATES if m not in seed0]
